@@ -1,0 +1,22 @@
+namespace Portal.Client;
+
+/// <summary>Stable error codes carried in the <c>code</c> member of the API's problem details.</summary>
+public static class ErrorCodes
+{
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+    public const string ValidationFailed = "validation_failed";
+    public const string RequestTooLarge = "request_too_large";
+    public const string ProjectNotFound = "project_not_found";
+    public const string ProjectSlugInvalid = "project_slug_invalid";
+    public const string ProjectSlugTaken = "project_slug_taken";
+    public const string ProjectNameInvalid = "project_name_invalid";
+    public const string UserNotFound = "user_not_found";
+    public const string RoleInvalid = "role_invalid";
+    public const string MembershipNotFound = "membership_not_found";
+    public const string LastAdmin = "last_admin";
+    public const string TokenNameInvalid = "token_name_invalid";
+    public const string TokenNotFound = "token_not_found";
+    public const string InternalError = "internal_error";
+}

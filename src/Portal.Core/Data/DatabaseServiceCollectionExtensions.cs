@@ -1,0 +1,68 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Portal.Core.Data;
+
+public static class DatabaseServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="PortalDbContext"/> for the provider named in <c>Database:Provider</c>.</summary>
+    public static IServiceCollection AddPortalDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = ReadOptions(configuration);
+        var connectionString = ConnectionString(configuration, options.Provider);
+        services.AddSingleton(options);
+        services.AddDbContext<PortalDbContext>(db => Configure(db, options.Provider, connectionString));
+        services.AddDbContextFactory<PortalDbContext>(db => Configure(db, options.Provider, connectionString), ServiceLifetime.Scoped);
+        return services;
+    }
+
+    public static DatabaseOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = new DatabaseOptions();
+        configuration.GetSection(DatabaseOptions.Section).Bind(options);
+        return options;
+    }
+
+    public static string ConnectionString(IConfiguration configuration, DatabaseProvider provider)
+    {
+        var connectionString = configuration.GetConnectionString("Portal");
+        if (!string.IsNullOrWhiteSpace(connectionString))
+            return connectionString;
+        if (provider == DatabaseProvider.Sqlite)
+            return DatabaseOptions.DefaultSqliteConnectionString;
+        throw new InvalidOperationException(
+            $"Database:Provider is {provider} but ConnectionStrings:Portal is empty. Set it in appsettings or as ConnectionStrings__Portal.");
+    }
+
+    /// <summary>The one place that knows how each provider is set up.</summary>
+    public static void Configure(DbContextOptionsBuilder db, DatabaseProvider provider, string connectionString)
+    {
+        var migrations = DatabaseOptions.MigrationsAssembly(provider);
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                EnsureSqliteFolder(connectionString);
+                db.UseSqlite(connectionString, o => o.MigrationsAssembly(migrations).CommandTimeout(120));
+                break;
+            case DatabaseProvider.SqlServer:
+                db.UseSqlServer(connectionString, o => o.MigrationsAssembly(migrations).EnableRetryOnFailure().CommandTimeout(120));
+                break;
+            case DatabaseProvider.Postgres:
+                db.UseNpgsql(connectionString, o => o.MigrationsAssembly(migrations).CommandTimeout(120));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown database provider.");
+        }
+    }
+
+    private static void EnsureSqliteFolder(string connectionString)
+    {
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:")
+            return;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (!string.IsNullOrEmpty(folder))
+            Directory.CreateDirectory(folder);
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Features.Access;
+using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Projects;
+using Portal.Core.Features.Runs;
+
+namespace Portal.Core.Data;
+
+public class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
+{
+    public DbSet<Project> Projects => Set<Project>();
+
+    public DbSet<ProjectMembership> Memberships => Set<ProjectMembership>();
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<Run> Runs => Set<Run>();
+
+    public DbSet<RunMetricPoint> RunMetricPoints => Set<RunMetricPoint>();
+
+    public DbSet<Artifact> Artifacts => Set<Artifact>();
+
+    public DbSet<ArtifactVersion> ArtifactVersions => Set<ArtifactVersion>();
+
+    public DbSet<ManifestRange> ManifestRanges => Set<ManifestRange>();
+
+    public DbSet<RangeEntry> RangeEntries => Set<RangeEntry>();
+
+    public DbSet<VersionRange> VersionRanges => Set<VersionRange>();
+
+    public DbSet<ArtifactAlias> Aliases => Set<ArtifactAlias>();
+
+    public DbSet<AliasEvent> AliasEvents => Set<AliasEvent>();
+
+    public DbSet<StoredBlob> StoredBlobs => Set<StoredBlob>();
+
+    public DbSet<LineageEdge> LineageEdges => Set<LineageEdge>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+        builder.Entity<PortalUser>().Property(u => u.DisplayName).HasMaxLength(200);
+
+        if (Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite")
+        {
+            // SQLite cannot order or compare DateTimeOffset natively; store UTC ticks so ORDER BY and range filters
+            // run in the database.
+            foreach (var entity in builder.Model.GetEntityTypes())
+            {
+                foreach (var property in entity.GetProperties())
+                {
+                    if (property.ClrType == typeof(DateTimeOffset))
+                        property.SetValueConverter(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter());
+                    else if (property.ClrType == typeof(DateTimeOffset?))
+                        property.SetValueConverter(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter());
+                }
+            }
+        }
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var pending = ChangeTracker.Entries<AuditEvent>()
+            .Where(e => e.State == EntityState.Added)
+            .Select(e => e.Entity)
+            .ToList();
+        if (pending.Count == 0)
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+
+        var ownTransaction = Database.CurrentTransaction is null
+            ? await Database.BeginTransactionAsync(cancellationToken)
+            : null;
+        try
+        {
+            // Touching the head row first takes its write lock, so concurrent writers append one after another.
+            await AuditChainHeads.Where(h => h.Id == 1)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence), cancellationToken);
+            var head = await AuditChainHeads.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
+            var sequence = head.Sequence;
+            var hash = head.Hash;
+            foreach (var e in pending.OrderBy(e => e.At))
+            {
+                e.Sequence = ++sequence;
+                e.PreviousHash = hash;
+                e.Hash = AuditChain.ComputeHash(hash, e);
+                hash = e.Hash;
+            }
+
+            var result = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            await AuditChainHeads.Where(h => h.Id == 1)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, sequence).SetProperty(h => h.Hash, hash), cancellationToken);
+            if (ownTransaction is not null)
+                await ownTransaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch
+        {
+            // Hashes assigned in a failed attempt must not survive into a retry.
+            foreach (var e in pending)
+            {
+                e.Sequence = 0;
+                e.Hash = "";
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (ownTransaction is not null)
+                await ownTransaction.DisposeAsync();
+        }
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
+}

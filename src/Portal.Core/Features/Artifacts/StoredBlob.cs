@@ -1,0 +1,31 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>
+/// A blob the store holds, recorded after its bytes were verified and renamed into place. Asking which digests are
+/// missing is an index look-up here rather than a million file-system probes.
+/// </summary>
+public class StoredBlob
+{
+    public string Digest { get; set; } = "";
+
+    public long Size { get; set; }
+
+    public DateTimeOffset StoredAt { get; set; }
+
+    public DateTimeOffset? VerifiedAt { get; set; }
+
+    /// <summary>Set by the integrity scrub when the bytes on disk no longer hash to <see cref="Digest"/>.</summary>
+    public bool Corrupt { get; set; }
+}
+
+public class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlob>
+{
+    public void Configure(EntityTypeBuilder<StoredBlob> builder)
+    {
+        builder.HasKey(b => b.Digest);
+        builder.Property(b => b.Digest).HasMaxLength(64).IsFixedLength().IsUnicode(false);
+    }
+}
