@@ -12,8 +12,10 @@ public static class DatabaseServiceCollectionExtensions
         var options = ReadOptions(configuration);
         var connectionString = ConnectionString(configuration, options.Provider);
         services.AddSingleton(options);
-        services.AddDbContext<PortalDbContext>(db => Configure(db, options.Provider, connectionString));
-        services.AddDbContextFactory<PortalDbContext>(db => Configure(db, options.Provider, connectionString), ServiceLifetime.Scoped);
+        // Use cases create a short-lived context per call through the factory (safe under Blazor circuits, which
+        // live long and may run handlers concurrently); Identity's stores get the scoped context.
+        services.AddDbContextFactory<PortalDbContext>(db => Configure(db, options.Provider, connectionString));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         return services;
     }
 

@@ -1,0 +1,24 @@
+namespace Portal.Client.Models;
+
+public sealed record MeResponse(string Id, string Email, string DisplayName, bool IsSiteAdmin);
+
+public sealed record UserResponse(string Id, string Email, string DisplayName, bool IsSiteAdmin, DateTimeOffset CreatedAt);
+
+public sealed record CreateUserRequest(string Email, string DisplayName, string? Password = null, bool IsSiteAdmin = false);
+
+/// <summary>Returned once when a user is created without a password: the generated one is never shown again.</summary>
+public sealed record CreateUserResponse(UserResponse User, string? GeneratedPassword);
+
+public sealed record ApiTokenResponse(
+    Guid Id,
+    string Name,
+    string Prefix,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt,
+    DateTimeOffset? RevokedAt);
+
+public sealed record CreateApiTokenRequest(string Name, int? ExpiresInDays = null);
+
+/// <summary>The only time the secret is shown.</summary>
+public sealed record CreateApiTokenResponse(ApiTokenResponse Token, string Secret);

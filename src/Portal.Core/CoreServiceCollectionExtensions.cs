@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Data;
+using Portal.Core.Features.Access;
+using Portal.Core.Features.Projects;
+
+namespace Portal.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Everything in Portal.Core: database, use cases, storage and jobs.</summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddPortalDatabase(configuration);
+        services.AddAccessFeature(configuration);
+        services.AddProjectsFeature();
+        return services;
+    }
+
+    public static IServiceCollection AddAccessFeature(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<BootstrapOptions>(configuration.GetSection(BootstrapOptions.Section));
+        services.AddScoped<ApiTokens>();
+        services.AddScoped<ProjectAccess>();
+        services.AddScoped<ProjectMembers>();
+        services.AddScoped<Users>();
+        services.AddScoped<Bootstrap>();
+        services.AddScoped<IAuthorizationHandler, ProjectRoleHandler>();
+        return services;
+    }
+
+    public static IServiceCollection AddProjectsFeature(this IServiceCollection services)
+    {
+        services.AddScoped<Projects>();
+        services.AddScoped<DemoData>();
+        return services;
+    }
+}

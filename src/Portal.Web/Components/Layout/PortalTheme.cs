@@ -1,0 +1,52 @@
+using MudBlazor;
+
+namespace Portal.Web.Components.Layout;
+
+public static class PortalTheme
+{
+    public static readonly MudTheme Theme = new()
+    {
+        PaletteLight = new PaletteLight
+        {
+            Primary = "#4F46E5",
+            Secondary = "#0EA5E9",
+            Tertiary = "#10B981",
+            AppbarBackground = "#111827",
+            AppbarText = "#F9FAFB",
+            Background = "#F7F8FA",
+            Surface = "#FFFFFF",
+            DrawerBackground = "#FFFFFF",
+            DrawerText = "#374151",
+            TextPrimary = "#111827",
+            TextSecondary = "#6B7280",
+            LinesDefault = "#E5E7EB",
+            TableLines = "#EEF0F3",
+        },
+        PaletteDark = new PaletteDark
+        {
+            Primary = "#818CF8",
+            Secondary = "#38BDF8",
+            Tertiary = "#34D399",
+            AppbarBackground = "#0B0F19",
+            Background = "#0F1420",
+            Surface = "#161C2B",
+            DrawerBackground = "#121826",
+            TextPrimary = "#E5E7EB",
+            TextSecondary = "#9CA3AF",
+            LinesDefault = "#273042",
+            TableLines = "#222A3A",
+        },
+        Typography = new Typography
+        {
+            Default = new DefaultTypography
+            {
+                FontFamily = ["Inter", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+                FontSize = ".875rem",
+            },
+            H4 = new H4Typography { FontSize = "1.6rem", FontWeight = "600" },
+            H5 = new H5Typography { FontSize = "1.25rem", FontWeight = "600" },
+            H6 = new H6Typography { FontSize = "1.05rem", FontWeight = "600" },
+        },
+        LayoutProperties = new LayoutProperties { DefaultBorderRadius = "8px", DrawerWidthLeft = "232px" },
+    };
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Client;
+using Portal.Core;
+
+namespace Portal.Web.Infrastructure;
+
+/// <summary>Turns every failure into RFC 7807 problem details carrying a stable <c>code</c>.</summary>
+public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILogger<PortalExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var context = httpContext;
+        var (status, code, detail, extensions) = exception switch
+        {
+            PortalException p => (p.Status, p.Code, p.Message, p.Extensions),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (413, ErrorCodes.RequestTooLarge, "The request body is larger than this endpoint accepts.", null),
+            BadHttpRequestException b => (b.StatusCode, ErrorCodes.ValidationFailed, RequestErrorMessage(b), null),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "client_closed", "The client closed the request.", null),
+            _ => (500, ErrorCodes.InternalError, "Something went wrong on the server. The error was logged; try again or tell an admin.", null),
+        };
+        if (status >= 500)
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (context.Response.HasStarted)
+            return true;
+        context.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Title = Problems.TitleFor(status), Detail = detail };
+        problem.Extensions["code"] = code;
+        if (extensions is not null)
+        {
+            foreach (var (key, value) in extensions)
+                problem.Extensions[key] = value;
+        }
+
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static string RequestErrorMessage(BadHttpRequestException b) =>
+        b.InnerException is System.Text.Json.JsonException json
+            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
+            : b.Message;
+}
+
+public static class Problems
+{
+    public static string TitleFor(int status) => status switch
+    {
+        400 => "Bad request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not found",
+        405 => "Method not allowed",
+        409 => "Conflict",
+        413 => "Request too large",
+        415 => "Unsupported media type",
+        422 => "Unprocessable content",
+        429 => "Too many requests",
+        507 => "Insufficient storage",
+        _ => status >= 500 ? "Server error" : "Error",
+    };
+
+    public static string CodeFor(int status) => status switch
+    {
+        401 => ErrorCodes.Unauthorized,
+        403 => ErrorCodes.Forbidden,
+        404 => ErrorCodes.NotFound,
+        405 => "method_not_allowed",
+        413 => ErrorCodes.RequestTooLarge,
+        415 => "unsupported_media_type",
+        429 => "rate_limited",
+        >= 500 => ErrorCodes.InternalError,
+        _ => ErrorCodes.ValidationFailed,
+    };
+
+    public static IServiceCollection AddPortalProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
+            ctx.ProblemDetails.Extensions.TryAdd("code", CodeFor(status));
+            ctx.ProblemDetails.Title ??= TitleFor(status);
+            ctx.ProblemDetails.Extensions.Remove("traceId");
+            ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity.Id ?? ctx.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<PortalExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return services;
+    }
+}

@@ -1,0 +1,33 @@
+using Portal.Core;
+using Portal.Web.Components;
+using Portal.Web.Features.Access;
+using Portal.Web.Features.Health;
+using Portal.Web.Features.Projects;
+using Portal.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddPortalCore(builder.Configuration);
+builder.Services.AddPortalAuthentication();
+builder.Services.AddPortalProblemDetails();
+builder.Services.AddPortalOpenApi();
+builder.Services.AddPortalJobsHost(builder.Configuration);
+builder.Services.AddPortalUi();
+
+var app = builder.Build();
+
+app.UsePortalPipeline();
+app.MapPortalUi();
+app.MapHealthApi();
+app.MapPortalOpenApi();
+app.MapJobsDashboard();
+
+var api = app.MapApiV1();
+api.MapAccessApi();
+api.MapProjectsApi();
+
+await app.InitializePortalAsync();
+await app.RunAsync();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
