@@ -13,7 +13,7 @@ public static class CoreServiceCollectionExtensions
     public static IServiceCollection AddPortalCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddPortalDatabase(configuration);
+        services.AddPortalDatabase();
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
         return services;

@@ -11,7 +11,7 @@ builder.Services.AddPortalCore(builder.Configuration);
 builder.Services.AddPortalAuthentication();
 builder.Services.AddPortalProblemDetails();
 builder.Services.AddPortalOpenApi();
-builder.Services.AddPortalJobsHost(builder.Configuration);
+builder.Services.AddPortalJobsHost();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

@@ -7,14 +7,19 @@ namespace Portal.Core.Data;
 public static class DatabaseServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="PortalDbContext"/> for the provider named in <c>Database:Provider</c>.</summary>
-    public static IServiceCollection AddPortalDatabase(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPortalDatabase(this IServiceCollection services)
     {
-        var options = ReadOptions(configuration);
-        var connectionString = ConnectionString(configuration, options.Provider);
-        services.AddSingleton(options);
+        // Read from IConfiguration when first needed, not while registering: hosts and tests may add configuration
+        // sources after registration.
+        services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
         // Use cases create a short-lived context per call through the factory (safe under Blazor circuits, which
         // live long and may run handlers concurrently); Identity's stores get the scoped context.
-        services.AddDbContextFactory<PortalDbContext>(db => Configure(db, options.Provider, connectionString));
+        services.AddDbContextFactory<PortalDbContext>((sp, db) =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var provider = sp.GetRequiredService<DatabaseOptions>().Provider;
+            Configure(db, provider, ConnectionString(configuration, provider));
+        });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         return services;
     }

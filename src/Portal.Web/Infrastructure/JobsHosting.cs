@@ -20,14 +20,14 @@ public sealed class JobsOptions
 public static class JobsHosting
 {
     /// <summary>Hangfire with storage chosen by the one provider switch.</summary>
-    public static IServiceCollection AddPortalJobsHost(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPortalJobsHost(this IServiceCollection services)
     {
-        var options = new JobsOptions();
-        configuration.GetSection(JobsOptions.Section).Bind(options);
-        services.AddSingleton(options);
-        var database = DatabaseServiceCollectionExtensions.ReadOptions(configuration);
-        services.AddHangfire(config =>
+        services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
+        services.AddHangfire((sp, config) =>
         {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var options = sp.GetRequiredService<JobsOptions>();
+            var database = sp.GetRequiredService<DatabaseOptions>();
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
             var inMemory = options.Storage.Equals("InMemory", StringComparison.OrdinalIgnoreCase) || database.Provider == DatabaseProvider.Sqlite;
             if (inMemory)
@@ -42,9 +42,15 @@ public static class JobsHosting
             else
                 config.UseSqlServerStorage(connectionString);
         });
-        if (options.RunServer)
-            services.AddHangfireServer(o => o.WorkerCount = options.WorkerCount);
+        services.AddHostedService<JobServerHost>();
         return services;
+    }
+
+    private static JobsOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = new JobsOptions();
+        configuration.GetSection(JobsOptions.Section).Bind(options);
+        return options;
     }
 
     public static IEndpointRouteBuilder MapJobsDashboard(this IEndpointRouteBuilder app)
@@ -54,4 +60,35 @@ public static class JobsHosting
             .RequireAuthorization(Policies.SiteAdmin);
         return app;
     }
+}
+
+/// <summary>
+/// Runs the Hangfire server in this process when <see cref="JobsOptions.RunServer"/> says so — decided when the host
+/// starts, from the final configuration (a web-only replica or a test host runs none).
+/// </summary>
+public sealed class JobServerHost(JobsOptions options, JobStorage storage, IServiceScopeFactory scopes) : IHostedService, IDisposable
+{
+    private BackgroundJobServer? _server;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.RunServer)
+        {
+            _server = new BackgroundJobServer(
+                new BackgroundJobServerOptions { WorkerCount = options.WorkerCount, Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes) },
+                storage);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is null)
+            return;
+        _server.SendStop();
+        await _server.WaitForShutdownAsync(cancellationToken);
+    }
+
+    public void Dispose() => _server?.Dispose();
 }

@@ -13,7 +13,7 @@ public static class AuditChain
     public static string ComputeHash(string previousHash, AuditEvent e)
     {
         // Canonical content: fields in a fixed order, separated by a unit separator that cannot occur in JSON text
-        // without escaping, with times in a fixed UTC format so providers that round-trip offsets differently agree.
+        // without escaping, with times in UTC to the millisecond, the precision every provider round-trips.
         var content = string.Join('\u001f',
             previousHash,
             e.Sequence.ToString(CultureInfo.InvariantCulture),
@@ -24,7 +24,7 @@ public static class AuditChain
             e.TargetId,
             e.BeforeJson ?? "",
             e.AfterJson ?? "",
-            e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture));
+            e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
     }
 }

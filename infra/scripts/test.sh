@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing, starts a throw-away PostgreSQL cluster (unless
+# PORTAL_TEST_POSTGRES is already set), runs `dotnet test Portal.sln` and prints "N passed, N failed, N skipped".
+# Extra arguments go to dotnet test (e.g. --filter "FullyQualifiedName~Projects").
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+if ! command -v dotnet >/dev/null; then
+  echo "The .NET SDK is needed (https://dot.net); global.json names the version." >&2
+  exit 2
+fi
+
+# Headless Chromium for the end-to-end tests (Debian's package; no browser is downloaded by a test tool).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing chromium (apt-get)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed; browser tests will be skipped"
+fi
+
+pg_dir=""
+if [ -z "${PORTAL_TEST_POSTGRES:-}" ]; then
+  if pg_env=$(infra/scripts/start-postgres.sh); then
+    eval "$pg_env"
+    pg_dir="$PORTAL_PG_DIR"
+    echo "PostgreSQL for tests: $PORTAL_TEST_POSTGRES"
+  fi
+fi
+cleanup() { [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"; }
+trap cleanup EXIT
+
+dotnet tool restore >/dev/null
+dotnet build Portal.sln -nologo -v q -clp:ErrorsOnly
+build=$?
+if [ $build -ne 0 ]; then
+  echo "build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit $build
+fi
+
+results="$root/TestResults"
+rm -rf "$results"
+log=$(mktemp)
+dotnet test Portal.sln --no-build -nologo --results-directory "$results" --logger "trx" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 29, Skipped: 12, Total: 41 …").
+passed=0; failed=0; skipped=0
+while read -r f p s; do
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done < <(grep -E '(Passed|Failed)!  - Failed:' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/')
+rm -f "$log"
+if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Data;
+using Xunit;
+
+namespace Portal.TestCommon;
+
+/// <summary>
+/// The whole portal (API, pages, jobs) on a throw-away database, shared by the tests of one class. Tests isolate
+/// themselves by creating their own users and projects through <see cref="TestData"/>.
+/// </summary>
+public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@tests.local";
+    public const string AdminPassword = "Admin-password-123";
+    public const string AdminToken = "ptl_TestBootstrapToken0123456789abcdefGHIJ";
+
+    private TestDatabase? _database;
+    private readonly string _storageRoot = Path.Combine(Path.GetTempPath(), "portal-tests", "blobs-" + Guid.NewGuid().ToString("N")[..12]);
+
+    protected PortalApp(DatabaseProvider provider)
+    {
+        Provider = provider;
+    }
+
+    public DatabaseProvider Provider { get; }
+
+    public string? UnavailableReason => TestDatabase.UnavailableReason(Provider);
+
+    public TestDatabase Database => _database ?? throw new InvalidOperationException("The database is not created yet.");
+
+    public string StorageRoot => _storageRoot;
+
+    /// <summary>Extra settings a fixture wants (on top of the test defaults).</summary>
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public TestData Data => new(Services);
+
+    public async Task InitializeAsync()
+    {
+        if (UnavailableReason is not null)
+            return;
+        _database = await TestDatabase.CreateAsync(Provider);
+        // Building the host runs migrations and the bootstrap.
+        _ = Services;
+    }
+
+    /// <summary>Skips the calling test, with the reason, when this provider cannot run here.</summary>
+    public void SkipIfUnavailable() => Skip.If(UnavailableReason is not null, UnavailableReason);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = Provider.ToString(),
+            ["ConnectionStrings:Portal"] = Database.ConnectionString,
+            ["Database:MigrateOnStartup"] = "true",
+            ["Portal:SeedDemoData"] = "false",
+            ["Portal:Bootstrap:AdminEmail"] = AdminEmail,
+            ["Portal:Bootstrap:AdminPassword"] = AdminPassword,
+            ["Portal:Bootstrap:AdminApiToken"] = AdminToken,
+            ["Storage:Root"] = _storageRoot,
+            ["Jobs:Storage"] = "InMemory",
+            ["Jobs:RunServer"] = "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Error",
+        };
+        foreach (var (key, value) in Settings)
+            settings[key] = value;
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+    }
+
+    public HttpClient ClientWithToken(string token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    public HttpClient AdminClient() => ClientWithToken(AdminToken);
+
+    public async Task<T> WithServicesAsync<T>(Func<IServiceProvider, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (_database is not null)
+            await _database.DisposeAsync();
+        try
+        {
+            if (Directory.Exists(_storageRoot))
+                Directory.Delete(_storageRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+}
+
+public sealed class SqliteApp() : PortalApp(DatabaseProvider.Sqlite);
+
+public sealed class PostgresApp() : PortalApp(DatabaseProvider.Postgres);
+
+public sealed class SqlServerApp() : PortalApp(DatabaseProvider.SqlServer);
