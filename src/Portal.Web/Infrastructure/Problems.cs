@@ -81,6 +81,12 @@ public static class Problems
             var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
             ctx.ProblemDetails.Extensions.TryAdd("code", CodeFor(status));
             ctx.ProblemDetails.Title ??= TitleFor(status);
+            ctx.ProblemDetails.Detail ??= status switch
+            {
+                404 => $"Nothing is at {ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}; the API reference is at /api/docs.",
+                405 => $"{ctx.HttpContext.Request.Method} is not allowed on {ctx.HttpContext.Request.Path}.",
+                _ => TitleFor(status) + ".",
+            };
             ctx.ProblemDetails.Extensions.Remove("traceId");
             ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity.Id ?? ctx.HttpContext.TraceIdentifier;
         });

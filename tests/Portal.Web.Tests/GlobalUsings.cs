@@ -1,0 +1,6 @@
+global using System.Net;
+global using System.Net.Http.Json;
+global using Portal.Client;
+global using Portal.Client.Models;
+global using Portal.TestCommon;
+global using Xunit;
