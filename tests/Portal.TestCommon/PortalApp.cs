@@ -34,6 +34,9 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string StorageRoot => _storageRoot;
 
+    /// <summary>Serve on a real Kestrel server on 127.0.0.1 (for browsers and the CLI) instead of the in-memory test server.</summary>
+    protected virtual bool RunsOnKestrel => false;
+
     /// <summary>Extra settings a fixture wants (on top of the test defaults).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -45,7 +48,15 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
             return;
         _database = await TestDatabase.CreateAsync(Provider);
         // Building the host runs migrations and the bootstrap.
-        _ = Services;
+        if (RunsOnKestrel)
+        {
+            UseKestrel(0);
+            StartServer();
+        }
+        else
+        {
+            _ = Services;
+        }
     }
 
     /// <summary>Skips the calling test, with the reason, when this provider cannot run here.</summary>
@@ -54,6 +65,8 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Serve MudBlazor's and the app's static files from the build output, as Development does.
+        builder.UseStaticWebAssets();
         var settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = Provider.ToString(),
