@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -36,7 +35,7 @@ public static class ManifestNdjsonReader
             var input = raw;
             if (await IsGzipAsync(raw, cancellationToken))
             {
-                var gzip = new GZipStream(raw.AsStream(leaveOpen: true), CompressionMode.Decompress);
+                var gzip = new TruncationCheckingGzipStream(raw.AsStream(leaveOpen: true));
                 decompressed = PipeReader.Create(gzip, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, leaveOpen: false));
                 input = decompressed;
             }
@@ -101,7 +100,7 @@ public static class ManifestNdjsonReader
         }
         catch (InvalidDataException ex)
         {
-            throw Malformed(lineNumber, $"the gzip stream is corrupt ({ex.Message})");
+            throw Malformed(lineNumber, $"the gzip stream is invalid: {ex.Message}");
         }
     }
 
