@@ -63,7 +63,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         RejectKnownOversize(content, maxSize);
 
         var folder = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(folder);
+        CreateFolder(folder);
         var (actual, size, temp) = await WriteTempFileAsync(folder, content, maxSize, cancellationToken);
         if (actual != expectedDigest)
         {
@@ -85,12 +85,12 @@ public sealed class FileSystemBlobStore : IBlobStore
         RejectKnownOversize(content, maxSize);
         // The target folder is unknown until the bytes are hashed; the store's sha256 folder is on the same file
         // system, so the final rename stays atomic.
-        Directory.CreateDirectory(_blobRoot);
+        CreateFolder(_blobRoot);
         var (digest, size, temp) = await WriteTempFileAsync(_blobRoot, content, maxSize, cancellationToken);
         var target = GetBlobPath(digest);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            CreateFolder(Path.GetDirectoryName(target)!);
         }
         catch
         {
@@ -250,7 +250,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         catch (IOException ex) when (IsDiskFull(ex))
         {
             TryDelete(temp);
-            throw new PortalException(507, ErrorCodes.StorageFull, "The blob store is out of disk space; nothing was stored. Try again later or ask an administrator to free space.");
+            throw StorageFull();
         }
         catch
         {
@@ -287,6 +287,22 @@ public sealed class FileSystemBlobStore : IBlobStore
     private static FileStream DefaultOpenTempFile(string path) =>
         // bufferSize 0: we already write 1 MiB chunks, a FileStream buffer would only add a copy.
         new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None);
+
+    private static void CreateFolder(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            // Out of inodes looks the same as out of bytes.
+            throw StorageFull();
+        }
+    }
+
+    private static PortalException StorageFull() =>
+        new(507, ErrorCodes.StorageFull, "The blob store is out of disk space; nothing was stored. Try again later or ask an administrator to free space.");
 
     private static void RejectKnownOversize(Stream content, long? maxSize)
     {

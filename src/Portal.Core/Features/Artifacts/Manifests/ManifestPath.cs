@@ -87,11 +87,16 @@ public static class ManifestPath
                 return new("backslash", $"it contains '\\' at position {i}; separate segments with '/'");
             if (char.IsHighSurrogate(c) && i + 1 < path.Length && char.IsLowSurrogate(path[i + 1]))
             {
+                var codePoint = char.ConvertToUtf32(c, path[i + 1]);
+                if (IsNoncharacter(codePoint))
+                    return Noncharacter(codePoint, i);
                 i++;
                 continue;
             }
             if (char.IsSurrogate(c))
                 return new("invalid_unicode", $"it contains an unpaired UTF-16 surrogate U+{(int)c:X4} at position {i}");
+            if (IsNoncharacter(c))
+                return Noncharacter(c, i);
         }
 
         if (path[0] == '/')
@@ -114,7 +119,18 @@ public static class ManifestPath
             segmentStart = i + 1;
         }
 
-        if (!path.IsNormalized(NormalizationForm.FormC))
+        bool isNfc;
+        try
+        {
+            isNfc = path.IsNormalized(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            // Every code point the normaliser refuses should already be caught above; this keeps a gap from
+            // becoming a 500.
+            return new("invalid_unicode", "it contains code points that cannot be normalised");
+        }
+        if (!isNfc)
             return new("not_nfc", "it is not in Unicode normalisation form C (NFC); normalise it before uploading");
 
         var bytes = Encoding.UTF8.GetByteCount(path);
@@ -123,6 +139,13 @@ public static class ManifestPath
 
         return null;
     }
+
+    // Noncharacters (U+FDD0..U+FDEF and U+xxFFFE/U+xxFFFF in every plane) are reserved for process-internal use,
+    // not for interchange; the normaliser even throws on U+FFFE.
+    private static bool IsNoncharacter(int codePoint) => codePoint is >= 0xFDD0 and <= 0xFDEF || (codePoint & 0xFFFE) == 0xFFFE;
+
+    private static Violation Noncharacter(int codePoint, int position) =>
+        new("invalid_unicode", $"it contains the Unicode noncharacter U+{codePoint:X4} at position {position}");
 
     // C0 controls, DEL and C1 controls; none of them belong in a file name and several break the canonical line
     // (tab and newline are its separators).

@@ -18,6 +18,7 @@ public class ManifestPathTests
     [InlineData("日本語/ファイル.txt")]
     [InlineData("emoji/\U0001F600.png")]
     [InlineData("private/\uE000")]
+    [InlineData("near-noncharacters/\uFDCF\uFDF0\uFFFD\U0001FFFD")]
     public void Valid_paths_pass(string path)
     {
         Assert.True(ManifestPath.IsValid(path));
@@ -47,6 +48,11 @@ public class ManifestPathTests
     [InlineData("a\u009Fb", "control_character")]
     [InlineData("cafe\u0301", "not_nfc")]
     [InlineData("\u212B", "not_nfc")]
+    [InlineData("a\uFFFE", "invalid_unicode")]
+    [InlineData("a\uFFFF", "invalid_unicode")]
+    [InlineData("a\uFDD0", "invalid_unicode")]
+    [InlineData("a\U0001FFFE", "invalid_unicode")]
+    [InlineData("a\U0010FFFF", "invalid_unicode")]
     public void Invalid_paths_are_400_path_invalid_with_the_rule_and_path(string path, string rule)
     {
         Assert.False(ManifestPath.IsValid(path));
@@ -106,6 +112,29 @@ public class ManifestPathTests
         Assert.Contains("…", error.Message, StringComparison.Ordinal);
         Assert.Equal(ascii1025, error.Extensions["path"]);
         Assert.Equal("too_long", Assert.Throws<PortalException>(() => ManifestPath.Validate(multiByte1026)).Extensions["rule"]);
+    }
+
+    [Fact]
+    public void Arbitrary_strings_only_ever_fail_with_path_invalid()
+    {
+        // Noncharacters, unassigned code points, lone surrogates and combining marks must not reach an unexpected
+        // exception (which the API would turn into a 500).
+        char[] alphabet = ['a', '/', '.', '\\', '\0', '\u0085', '\u0301', '\u0378', '\uD800', '\uDC00', '\uFDD0', '\uFFFE', '\uFFFF', '\u00C5', '\u212B', ' '];
+        var random = new Random(7);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var path = new string(Enumerable.Range(0, random.Next(0, 8)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            try
+            {
+                ManifestPath.Validate(path);
+                Assert.True(ManifestPath.IsValid(path));
+            }
+            catch (PortalException error)
+            {
+                Assert.Equal(ErrorCodes.PathInvalid, error.Code);
+                Assert.False(ManifestPath.IsValid(path));
+            }
+        }
     }
 
     [Fact]
