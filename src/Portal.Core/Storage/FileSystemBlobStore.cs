@@ -193,9 +193,10 @@ public sealed class FileSystemBlobStore : IBlobStore
                     removed++;
                 }
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Still open on Windows, or removed by a concurrent scrub: either way not ours to report.
+                // Still open on Windows, removed by a concurrent scrub, or not ours to delete: skip it, the scrub
+                // must get through the rest of the store.
             }
         }
         return Task.FromResult(removed);
