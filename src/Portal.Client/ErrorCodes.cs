@@ -19,4 +19,18 @@ public static class ErrorCodes
     public const string TokenNameInvalid = "token_name_invalid";
     public const string TokenNotFound = "token_not_found";
     public const string InternalError = "internal_error";
+
+    // Content addressing: blobs and manifests.
+    public const string DigestInvalid = "digest_invalid";
+    public const string DigestMismatch = "digest_mismatch";
+    public const string BlobNotFound = "blob_not_found";
+    public const string BlobTooLarge = "blob_too_large";
+    public const string StorageFull = "storage_full";
+    public const string PathInvalid = "path_invalid";
+    public const string PathDuplicate = "path_duplicate";
+    public const string SizeInvalid = "size_invalid";
+    public const string RefInvalid = "ref_invalid";
+    public const string ManifestMalformed = "manifest_malformed";
+    public const string ManifestUnsorted = "manifest_unsorted";
+    public const string PatchPathMissing = "patch_path_missing";
 }
