@@ -77,6 +77,7 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Portal:Bootstrap:AdminPassword"] = AdminPassword,
             ["Portal:Bootstrap:AdminApiToken"] = AdminToken,
             ["Storage:Root"] = _storageRoot,
+            ["DataProtection:KeysFolder"] = Path.Combine(_storageRoot, "keys"),
             ["Jobs:Storage"] = "InMemory",
             ["Jobs:RunServer"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
 using Portal.Web.Components;
 
@@ -10,6 +13,17 @@ public static class WebPipeline
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         services.AddHttpContextAccessor();
+        // Sign-in cookies must survive restarts and be readable by every replica: keep the key ring in a shared
+        // folder (beside the database by default) instead of the process's memory.
+        services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, IHostEnvironment>((o, configuration, environment) =>
+        {
+            var folder = configuration["DataProtection:KeysFolder"] is { Length: > 0 } configured
+                ? configured
+                : Path.Combine(environment.ContentRootPath, "data", "keys");
+            Directory.CreateDirectory(folder);
+            o.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(new DirectoryInfo(folder), NullLoggerFactory.Instance);
+        });
+        services.AddDataProtection().SetApplicationName("Portal");
         return services;
     }
 
