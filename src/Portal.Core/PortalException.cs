@@ -28,5 +28,7 @@ public sealed class PortalException : Exception
     public static PortalException Conflict(string code, string message, IReadOnlyDictionary<string, object?>? extensions = null) =>
         new(409, code, message, extensions);
 
+    public static PortalException Unauthenticated() => new(401, Client.ErrorCodes.Unauthorized, "Sign in or send an API token.");
+
     public static PortalException Forbidden(string message) => new(403, Client.ErrorCodes.Forbidden, message);
 }

@@ -60,7 +60,7 @@ public sealed class ProjectAccess(IDbContextFactory<PortalDbContext> dbFactory, 
     /// </summary>
     public async Task<ProjectAccessGrant> RequireAsync(ClaimsPrincipal user, string slug, ProjectRole minimum, CancellationToken ct = default)
     {
-        var userId = UserId(user) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
+        var userId = UserId(user) ?? throw PortalException.Unauthenticated();
         Project? project;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {

@@ -20,7 +20,7 @@ public sealed class Users(UserManager<PortalUser> userManager, IDbContextFactory
 
     public async Task<PortalUser> CurrentAsync(ClaimsPrincipal principal, CancellationToken ct = default)
     {
-        var id = ProjectAccess.UserId(principal) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
+        var id = ProjectAccess.UserId(principal) ?? throw PortalException.Unauthenticated();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct)
             ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Your account no longer exists.");

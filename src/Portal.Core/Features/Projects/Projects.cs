@@ -13,7 +13,7 @@ public sealed class Projects(IDbContextFactory<PortalDbContext> dbFactory, Proje
 {
     public async Task<ProjectResponse> CreateAsync(ClaimsPrincipal user, CreateProjectRequest request, CancellationToken ct = default)
     {
-        var userId = ProjectAccess.UserId(user) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
+        var userId = ProjectAccess.UserId(user) ?? throw PortalException.Unauthenticated();
         var slug = request.Slug?.Trim() ?? "";
         ProjectSlug.Validate(slug);
         var name = string.IsNullOrWhiteSpace(request.Name) ? slug : request.Name.Trim();
@@ -63,7 +63,7 @@ public sealed class Projects(IDbContextFactory<PortalDbContext> dbFactory, Proje
     /// <summary>Projects the user can see (all of them for site admins), optionally filtered by a search text.</summary>
     public async Task<IReadOnlyList<ProjectResponse>> ListAsync(ClaimsPrincipal user, string? search = null, CancellationToken ct = default)
     {
-        var userId = ProjectAccess.UserId(user) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
+        var userId = ProjectAccess.UserId(user) ?? throw PortalException.Unauthenticated();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var isSiteAdmin = await db.Users.Where(u => u.Id == userId).Select(u => u.IsSiteAdmin).SingleOrDefaultAsync(ct);
         var query = db.Projects.AsNoTracking();
