@@ -33,4 +33,10 @@ public static class ErrorCodes
     public const string ManifestMalformed = "manifest_malformed";
     public const string ManifestUnsorted = "manifest_unsorted";
     public const string PatchPathMissing = "patch_path_missing";
+
+    // Reading versions.
+    public const string ContinuationInvalid = "continuation_invalid";
+    public const string VersionNotFound = "version_not_found";
+    public const string FileNotFound = "file_not_found";
+    public const string LimitInvalid = "limit_invalid";
 }

@@ -16,6 +16,16 @@ public static class CoreServiceCollectionExtensions
         services.AddPortalDatabase();
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
+        services.AddArtifactReading();
+        return services;
+    }
+
+    /// <summary>Reading committed versions: directory listings, diffs and reverse look-ups.</summary>
+    public static IServiceCollection AddArtifactReading(this IServiceCollection services)
+    {
+        services.AddScoped<Features.Artifacts.VersionFiles>();
+        services.AddScoped<Features.Artifacts.VersionDiff>();
+        services.AddScoped<Features.Artifacts.ContainingVersions>();
         return services;
     }
 

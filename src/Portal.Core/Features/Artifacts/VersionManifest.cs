@@ -1,0 +1,117 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Features.Artifacts.Manifests;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>One range of a version's manifest, as the version lists it.</summary>
+public sealed record VersionRangeRef(int Ordinal, string Digest, int EntryCount, long TotalSize, string FirstPath, string LastPath);
+
+/// <summary>
+/// Reads a stored manifest without reading it whole. A version's range list (about one row per thousand files) is
+/// small enough to hold in memory and search with <see cref="Utf8PathComparer"/>; entries are read only from the
+/// ranges a question touches, by ordinal (the primary key), so the database's collation never decides path order.
+/// </summary>
+public static class VersionManifest
+{
+    /// <summary>Entries per step of the coarse index used to seek inside a range.</summary>
+    private const int SeekStride = 64;
+
+    public static async Task<IReadOnlyList<VersionRangeRef>> LoadRangesAsync(PortalDbContext db, Guid versionId, CancellationToken ct)
+    {
+        var rows = await db.VersionRanges.AsNoTracking()
+            .Where(vr => vr.VersionId == versionId)
+            .Join(db.ManifestRanges, vr => vr.RangeDigest, r => r.Digest, (vr, r) => new { vr.Ordinal, r.Digest, r.EntryCount, r.TotalSize, r.FirstPath, r.LastPath })
+            .OrderBy(x => x.Ordinal)
+            .ToListAsync(ct);
+        return rows.Select(r => new VersionRangeRef(r.Ordinal, r.Digest, r.EntryCount, r.TotalSize, r.FirstPath, r.LastPath)).ToList();
+    }
+
+    /// <summary>Index of the first range whose last path is at or after <paramref name="key"/>; the count when none.</summary>
+    public static int FirstRangeEndingAtOrAfter(IReadOnlyList<VersionRangeRef> ranges, string key)
+    {
+        int lo = 0, hi = ranges.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (Utf8PathComparer.Instance.Compare(ranges[mid].LastPath, key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+
+        return lo;
+    }
+
+    public static Task<List<RangeEntry>> LoadEntriesAsync(PortalDbContext db, string rangeDigest, int fromOrdinal, int count, CancellationToken ct)
+    {
+        var to = fromOrdinal + count;
+        return db.RangeEntries.AsNoTracking()
+            .Where(e => e.RangeDigest == rangeDigest && e.Ordinal >= fromOrdinal && e.Ordinal < to)
+            .OrderBy(e => e.Ordinal)
+            .ToListAsync(ct);
+    }
+
+    public static Task<List<RangeEntry>> LoadRangeAsync(PortalDbContext db, string rangeDigest, CancellationToken ct) =>
+        db.RangeEntries.AsNoTracking().Where(e => e.RangeDigest == rangeDigest).OrderBy(e => e.Ordinal).ToListAsync(ct);
+
+    /// <summary>
+    /// Ordinal of the first entry of the range whose path is at or after <paramref name="key"/>, or -1 when every
+    /// path in the range is before it. Two small queries: every 64th path, then the 64 entries around the key.
+    /// </summary>
+    public static async Task<int> SeekAsync(PortalDbContext db, VersionRangeRef range, string key, CancellationToken ct)
+    {
+        var comparer = Utf8PathComparer.Instance;
+        if (comparer.Compare(range.FirstPath, key) >= 0)
+            return 0;
+        if (comparer.Compare(range.LastPath, key) < 0)
+            return -1;
+        var marks = await db.RangeEntries.AsNoTracking()
+            .Where(e => e.RangeDigest == range.Digest && e.Ordinal % SeekStride == 0)
+            .OrderBy(e => e.Ordinal)
+            .Select(e => new { e.Ordinal, e.Path })
+            .ToListAsync(ct);
+        var start = 0;
+        foreach (var mark in marks)
+        {
+            if (comparer.Compare(mark.Path, key) >= 0)
+                break;
+            start = mark.Ordinal;
+        }
+
+        var window = await db.RangeEntries.AsNoTracking()
+            .Where(e => e.RangeDigest == range.Digest && e.Ordinal > start && e.Ordinal <= start + SeekStride)
+            .OrderBy(e => e.Ordinal)
+            .Select(e => new { e.Ordinal, e.Path })
+            .ToListAsync(ct);
+        foreach (var entry in window)
+        {
+            if (comparer.Compare(entry.Path, key) >= 0)
+                return entry.Ordinal;
+        }
+
+        return -1;
+    }
+
+    /// <summary>The entry at exactly <paramref name="path"/>, or null.</summary>
+    public static async Task<RangeEntry?> FindEntryAsync(PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, string path, CancellationToken ct)
+    {
+        var index = FirstRangeEndingAtOrAfter(ranges, path);
+        if (index == ranges.Count || Utf8PathComparer.Instance.Compare(ranges[index].FirstPath, path) > 0)
+            return null;
+        var digest = ranges[index].Digest;
+        // Equality in SQL may be case- or accent-insensitive (SQL Server's default collation): confirm it here.
+        var candidates = await db.RangeEntries.AsNoTracking().Where(e => e.RangeDigest == digest && e.Path == path).ToListAsync(ct);
+        return candidates.FirstOrDefault(e => string.Equals(e.Path, path, StringComparison.Ordinal));
+    }
+
+    /// <summary>Every entry of the version in path order, a range at a time.</summary>
+    public static async IAsyncEnumerable<RangeEntry> ReadAllAsync(PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var range in ranges)
+        {
+            foreach (var entry in await LoadRangeAsync(db, range.Digest, ct))
+                yield return entry;
+        }
+    }
+}
