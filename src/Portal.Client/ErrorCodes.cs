@@ -39,4 +39,5 @@ public static class ErrorCodes
     public const string VersionNotFound = "version_not_found";
     public const string FileNotFound = "file_not_found";
     public const string LimitInvalid = "limit_invalid";
+    public const string FileIsReference = "file_is_reference";
 }

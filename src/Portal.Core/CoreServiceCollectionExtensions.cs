@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Projects;
+using Portal.Core.Storage;
 
 namespace Portal.Core;
 
@@ -14,6 +15,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddSingleton(TimeProvider.System);
         services.AddPortalDatabase();
+        services.AddPortalBlobStore(configuration);
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
         services.AddArtifactReading();
@@ -26,6 +28,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<Features.Artifacts.VersionFiles>();
         services.AddScoped<Features.Artifacts.VersionDiff>();
         services.AddScoped<Features.Artifacts.ContainingVersions>();
+        services.AddScoped<Features.Artifacts.VersionContent>();
         return services;
     }
 
