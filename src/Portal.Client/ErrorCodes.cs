@@ -33,4 +33,15 @@ public static class ErrorCodes
     public const string ManifestMalformed = "manifest_malformed";
     public const string ManifestUnsorted = "manifest_unsorted";
     public const string PatchPathMissing = "patch_path_missing";
+
+    // Runs, metrics and lineage.
+    public const string RunNotFound = "run_not_found";
+    public const string RunInvalid = "run_invalid";
+    public const string RunFinished = "run_finished";
+    public const string RunStatusInvalid = "run_status_invalid";
+    public const string JobTypeInvalid = "job_type_invalid";
+    public const string MetricInvalid = "metric_invalid";
+    public const string ContinuationTokenInvalid = "continuation_token_invalid";
+    public const string VersionNotFound = "version_not_found";
+    public const string VersionNotCommitted = "version_not_committed";
 }

@@ -3,6 +3,7 @@ using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
+using Portal.Web.Features.Runs;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,6 +26,7 @@ app.MapJobsDashboard();
 var api = app.MapApiV1();
 api.MapAccessApi();
 api.MapProjectsApi();
+api.MapRunsApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();
