@@ -230,14 +230,14 @@ public sealed partial class Runs(IDbContextFactory<PortalDbContext> dbFactory, P
         var run = await LockAsync(db, grant.Project.Id, runId, ct);
         if (run.Status != RunStatus.Running)
             throw Finished(run);
-        var before = new { Config = run.ConfigJson.Length, Summary = run.SummaryJson.Length };
         if (request.Config is { ValueKind: not JsonValueKind.Null } config)
             run.ConfigJson = RunJson.Merge(run.ConfigJson, config, "config");
         if (request.Summary is { ValueKind: not JsonValueKind.Null } summary)
             run.SummaryJson = RunJson.Merge(run.SummaryJson, summary, "summary");
         var now = clock.GetUtcNow();
+        // The audit names the keys that changed, not their values: a config can be a megabyte and the run keeps it anyway.
         db.Record(now, grant.UserId, grant.Project.Id, "run.updated", "run", runId.ToString(),
-            before: before, after: new { Config = run.ConfigJson.Length, Summary = run.SummaryJson.Length });
+            after: new { Config = TopLevelKeys(request.Config), Summary = TopLevelKeys(request.Summary) });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return ToResponse(run, now, withConfig: true);
@@ -329,6 +329,9 @@ public sealed partial class Runs(IDbContextFactory<PortalDbContext> dbFactory, P
             duration,
             creator);
     }
+
+    private static List<string> TopLevelKeys(JsonElement? patch) =>
+        patch is { ValueKind: JsonValueKind.Object } element ? element.EnumerateObject().Select(p => p.Name).ToList() : [];
 
     private static string? Optional(string? value, int max, string field)
     {

@@ -513,6 +513,59 @@ public abstract class RunsApiTests(PortalApp app)
     }
 
     [SkippableFact]
+    public async Task Concurrent_metric_batches_to_one_run_all_reach_the_summary()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Contributor.Token);
+        var run = await CreateRunAsync(client, team, new CreateRunRequest("model_training"));
+        var url = $"{RunsUrl(team)}/{run.Id}/metrics";
+        // Several workers of one distributed job log at once; none of their summary keys may be lost.
+        var batches = Enumerable.Range(0, 8).Select(w =>
+            client.PostJsonAsync(url, Enumerable.Range(0, 10).Select(step => new MetricPointRequest($"worker_{w}/loss", step, w + (step / 10.0))).ToList()));
+        foreach (var response in await Task.WhenAll(batches))
+            response.EnsureSuccessStatusCode();
+
+        var detail = await (await client.GetAsync($"{RunsUrl(team)}/{run.Id}")).ReadOkAsync<RunResponse>();
+        for (var w = 0; w < 8; w++)
+            Assert.Equal(w + 0.9, detail.Summary.GetProperty($"worker_{w}/loss").GetDouble(), 10);
+        Assert.Equal(8, (await (await client.GetAsync($"{url}/keys")).ReadOkAsync<List<string>>()).Count);
+    }
+
+    [SkippableFact]
+    public async Task Run_writes_are_audited()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Contributor.Token);
+        var run = await CreateRunAsync(client, team, new CreateRunRequest("model_training"));
+        (await client.PatchAsJsonAsync($"{RunsUrl(team)}/{run.Id}", new UpdateRunRequest(Json(new { lr = 0.1 })), HttpAssertions.Json)).EnsureSuccessStatusCode();
+        (await client.PostJsonAsync($"{RunsUrl(team)}/{run.Id}/use", new UseVersionRequest(await CreateVersionAsync(team.Project.Id)))).EnsureSuccessStatusCode();
+        (await client.PostJsonAsync($"{RunsUrl(team)}/{run.Id}/finish", new FinishRunRequest("crashed"))).EnsureSuccessStatusCode();
+        var events = await WithDbAsync(db => db.AuditEvents.Where(e => e.TargetId == run.Id.ToString()).OrderBy(e => e.Sequence).ToListAsync());
+        Assert.Equal(["run.created", "run.updated", "run.used_version", "run.finished"], events.Select(e => e.Action));
+        Assert.All(events, e => Assert.Equal(team.Contributor.Id, e.ActorId));
+        Assert.Contains("\"lr\"", events[1].AfterJson, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task The_openapi_document_describes_the_run_endpoints()
+    {
+        app.SkipIfUnavailable();
+        var doc = await (await app.AnonymousClient().GetAsync("/openapi/v1.json")).ReadOkAsync<JsonElement>();
+        var operations = doc.GetProperty("paths").EnumerateObject()
+            .Where(p => p.Name.StartsWith("/api/v1/projects/{slug}/runs", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("operationId", out _)))
+            .Select(o => o.Value.GetProperty("operationId").GetString())
+            .ToHashSet();
+        foreach (var name in new[] { "CreateRun", "ListRuns", "GetRun", "UpdateRun", "FinishRun", "LogRunMetrics", "GetRunMetricHistory", "ListRunMetricKeys", "UseVersionInRun", "GetRunLineage" })
+            Assert.Contains(name, operations);
+        var schemas = doc.GetProperty("components").GetProperty("schemas");
+        Assert.True(schemas.TryGetProperty("RunResponse", out _));
+        Assert.True(schemas.TryGetProperty("MetricPointRequest", out _));
+    }
+
+    [SkippableFact]
     public async Task The_demo_contributor_seeds_finished_runs_with_metric_histories()
     {
         app.SkipIfUnavailable();
