@@ -40,4 +40,13 @@ public static class ErrorCodes
     public const string FileNotFound = "file_not_found";
     public const string LimitInvalid = "limit_invalid";
     public const string FileIsReference = "file_is_reference";
+
+    // Runs, metrics and lineage.
+    public const string RunNotFound = "run_not_found";
+    public const string RunInvalid = "run_invalid";
+    public const string RunFinished = "run_finished";
+    public const string RunStatusInvalid = "run_status_invalid";
+    public const string JobTypeInvalid = "job_type_invalid";
+    public const string MetricInvalid = "metric_invalid";
+    public const string VersionNotCommitted = "version_not_committed";
 }

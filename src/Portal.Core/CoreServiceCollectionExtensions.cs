@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Projects;
+using Portal.Core.Features.Runs;
 using Portal.Core.Storage;
 
 namespace Portal.Core;
@@ -19,6 +20,7 @@ public static class CoreServiceCollectionExtensions
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
         services.AddArtifactReading();
+        services.AddRunsFeature();
         return services;
     }
 
@@ -48,6 +50,15 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddScoped<Projects>();
         services.AddScoped<DemoData>();
+        return services;
+    }
+
+    public static IServiceCollection AddRunsFeature(this IServiceCollection services)
+    {
+        services.AddScoped<Runs>();
+        services.AddScoped<RunMetrics>();
+        services.AddScoped<RunLineage>();
+        services.AddScoped<IDemoDataContributor, DemoRuns>();
         return services;
     }
 }

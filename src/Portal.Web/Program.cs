@@ -4,6 +4,7 @@ using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
+using Portal.Web.Features.Runs;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,6 +27,7 @@ app.MapJobsDashboard();
 var api = app.MapApiV1();
 api.MapAccessApi();
 api.MapProjectsApi();
+api.MapRunsApi();
 api.MapVersionContentApi();
 
 await app.InitializePortalAsync();
