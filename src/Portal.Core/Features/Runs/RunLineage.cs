@@ -18,7 +18,8 @@ public sealed class RunLineage(IDbContextFactory<PortalDbContext> dbFactory, Pro
 {
     /// <summary>
     /// Records run —used→ version. Idempotent: using the same version again returns the same edge. Only committed
-    /// versions of the same project can be used; a pending version has no fixed content yet.
+    /// versions of the same project can be used; a pending version has no fixed content yet. A finished run may still
+    /// record what it used, because clients often report their inputs at the end.
     /// </summary>
     public async Task<LineageVersionResponse> UseAsync(ClaimsPrincipal user, string slug, Guid runId, UseVersionRequest request, CancellationToken ct = default)
     {
