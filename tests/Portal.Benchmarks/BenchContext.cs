@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Data;
+using Portal.TestCommon;
+
+namespace Portal.Benchmarks;
+
+/// <summary>The portal on a real Kestrel server over a SQLite file in a temporary folder, and a signed-up team.</summary>
+public sealed class BenchContext : IAsyncDisposable
+{
+    private readonly BenchApp _app;
+
+    private BenchContext(BenchApp app, TestProject team)
+    {
+        _app = app;
+        Team = team;
+    }
+
+    public TestProject Team { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public PortalApp App => _app;
+
+    public string BaseUrl => _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+
+    public static async Task<BenchContext> StartAsync()
+    {
+        var app = new BenchApp();
+        await ((Xunit.IAsyncLifetime)app).InitializeAsync();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        return new BenchContext(app, team);
+    }
+
+    public static void Report(string scenario, string figure, double value, string unit) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH {scenario}.{figure} {value:0.###} {unit}"));
+
+    public static async Task<(T Result, double Milliseconds)> TimeAsync<T>(Func<Task<T>> action)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await action();
+        return (result, watch.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Records digests as stored blobs (set-up, not measured), as if every file had been uploaded.</summary>
+    public async Task MarkBlobsStoredAsync(IEnumerable<string> digests)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR IGNORE INTO StoredBlobs (Digest, Size, StoredAt, Corrupt) VALUES ($d, 1, 0, 0)";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "$d";
+        command.Parameters.Add(parameter);
+        foreach (var digest in digests)
+        {
+            parameter.Value = digest;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await ((Xunit.IAsyncLifetime)_app).DisposeAsync();
+
+    private sealed class BenchApp() : PortalApp(DatabaseProvider.Sqlite)
+    {
+        protected override bool RunsOnKestrel => true;
+    }
+}
+
+/// <summary>Samples managed memory in the background and keeps the peak.</summary>
+public sealed class PeakMemory : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampler;
+    private long _peak;
+
+    public PeakMemory()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Baseline = GC.GetTotalMemory(forceFullCollection: true);
+        _sampler = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                _peak = Math.Max(_peak, GC.GetTotalMemory(false));
+                try
+                {
+                    await Task.Delay(5, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    public long Baseline { get; }
+
+    public long Peak => Math.Max(_peak, GC.GetTotalMemory(false));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _sampler;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Portal.Benchmarks;
+
+/// <summary>Synthetic manifests: <c>data/shard-NNN/item-NNNNNNN.json</c>, 1,000 files a folder, digests from the index.</summary>
+public static class ManifestGenerator
+{
+    public static string PathOf(int i) => $"data/shard-{i / 1000:D4}/item-{i:D7}.json";
+
+    public static string DigestOf(int i, int generation = 0) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{generation}:{i}")));
+
+    public static IEnumerable<string> Digests(int count) => Enumerable.Range(0, count).Select(i => DigestOf(i));
+
+    /// <summary>
+    /// The manifest as an NDJSON stream written on the fly through a pipe — shuffled by shard so the server has to
+    /// sort — so neither side ever holds the whole manifest.
+    /// </summary>
+    public static Stream Ndjson(int count)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        _ = Task.Run(async () =>
+        {
+            var shards = (count + 999) / 1000;
+            var order = Enumerable.Range(0, shards).OrderBy(s => (s * 7919) % shards).ToList();
+            var buffer = new ArrayBufferWriterStream(pipe.Writer);
+            await using var writer = new Utf8JsonWriter(buffer);
+            foreach (var shard in order)
+            {
+                for (var i = shard * 1000; i < Math.Min(count, (shard + 1) * 1000); i++)
+                {
+                    writer.Reset();
+                    writer.WriteStartObject();
+                    writer.WriteString("path", PathOf(i));
+                    writer.WriteString("digest", DigestOf(i));
+                    writer.WriteNumber("size", 1000 + (i % 5000));
+                    writer.WriteEndObject();
+                    await writer.FlushAsync();
+                    pipe.Writer.Write("\n"u8);
+                }
+
+                await pipe.Writer.FlushAsync();
+            }
+
+            await pipe.Writer.CompleteAsync();
+        });
+        return pipe.Reader.AsStream();
+    }
+
+    /// <summary>Lets Utf8JsonWriter write straight into a pipe.</summary>
+    private sealed class ArrayBufferWriterStream(PipeWriter writer) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => writer.Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer) => writer.Write(buffer);
+    }
+}

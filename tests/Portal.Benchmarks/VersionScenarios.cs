@@ -1,0 +1,112 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Client.Models;
+using Portal.Core.Data;
+using Portal.Core.Features.Artifacts;
+
+namespace Portal.Benchmarks;
+
+public static class VersionScenarios
+{
+    /// <summary>Commit of a 100,000-entry full manifest on SQLite, server time (target: under 3 s).</summary>
+    public static async Task Commit100kAsync(BenchContext context)
+    {
+        const int count = 100_000;
+        await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
+        var (versionId, total) = await CreateAndCommitAsync(context, "bench-100k", count);
+        BenchContext.Report("commit-100k", "server_time", total / 1000, "s");
+        _ = versionId;
+    }
+
+    /// <summary>
+    /// A 1,000,000-entry version: commit time and peak managed memory (target: under 300 MB), then base + patch of
+    /// 10 entries (under 300 ms, under 20 new ranges), the diff of the two (under 100 ms) and the first page of
+    /// directory listings (under 100 ms).
+    /// </summary>
+    public static async Task MillionAsync(BenchContext context)
+    {
+        const int count = 1_000_000;
+        const string name = "bench-1m";
+        await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
+
+        Guid v0;
+        double commitMs;
+        long peak, baseline;
+        await using (var memory = new PeakMemory())
+        {
+            (v0, commitMs) = await CreateAndCommitAsync(context, name, count);
+            peak = memory.Peak;
+            baseline = memory.Baseline;
+        }
+
+        BenchContext.Report("million", "commit_1m", commitMs / 1000, "s");
+        BenchContext.Report("million", "commit_1m_peak_managed", peak / 1024.0 / 1024.0, "MB");
+        BenchContext.Report("million", "commit_1m_peak_managed_above_idle", (peak - baseline) / 1024.0 / 1024.0, "MB");
+
+        // Base + patch: 5 files changed, 5 added.
+        var upserts = Enumerable.Range(0, 5).Select(k => k * 199_999)
+            .Select(i => new ManifestEntryModel(ManifestGenerator.PathOf(i), ManifestGenerator.DigestOf(i, generation: 1), 42))
+            .Concat(Enumerable.Range(0, 5).Select(k => new ManifestEntryModel($"data/new/added-{k}.json", ManifestGenerator.DigestOf(k, generation: 2), 7)))
+            .ToList();
+        await context.MarkBlobsStoredAsync(upserts.Select(u => u.Digest));
+        var user = context.Team.Contributor.Principal;
+        var slug = context.Team.Slug;
+        Guid v1;
+        var (created, patchMs) = await BenchContext.TimeAsync(async () =>
+        {
+            await using var scope = context.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<CreateVersion>()
+                .FromPatchAsync(user, slug, name, new NewVersionFields(null, "patch", null, null, null), "latest", upserts, []);
+        });
+        var (_, patchCommitMs) = await BenchContext.TimeAsync(async () =>
+        {
+            await using var scope = context.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, created.VersionId!.Value);
+        });
+        v1 = created.VersionId!.Value;
+        BenchContext.Report("million", "patch_10_create", patchMs, "ms");
+        BenchContext.Report("million", "patch_10_commit", patchCommitMs, "ms");
+        BenchContext.Report("million", "patch_10_total", patchMs + patchCommitMs, "ms");
+
+        await using (var scope = context.Services.CreateAsyncScope())
+        {
+            await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            var before = await db.VersionRanges.Where(r => r.VersionId == v0).Select(r => r.RangeDigest).ToListAsync();
+            var after = await db.VersionRanges.Where(r => r.VersionId == v1).Select(r => r.RangeDigest).ToListAsync();
+            BenchContext.Report("million", "ranges_in_version", after.Count, "ranges");
+            BenchContext.Report("million", "patch_10_new_ranges", after.Except(before).Count(), "ranges");
+
+            // Warm-up once (query compilation), then measure.
+            await VersionDiff.ComputeAsync(db, v0, v1, default);
+            var (diff, diffMs) = await BenchContext.TimeAsync(() => VersionDiff.ComputeAsync(db, v0, v1, default));
+            BenchContext.Report("million", "diff", diffMs, "ms");
+            BenchContext.Report("million", "diff_changes", diff.Items.Count, "changes");
+        }
+
+        var files = context.Services.GetRequiredService<VersionFiles>();
+        await files.ListAsync(user, slug, v1, "", null, 200);
+        foreach (var (figure, folder) in new[] { ("list_root", ""), ("list_data_folder", "data/"), ("list_shard_folder", "data/shard-0500/") })
+        {
+            var (page, ms) = await BenchContext.TimeAsync(() => files.ListAsync(user, slug, v1, folder, null, 200));
+            BenchContext.Report("million", figure + "_first_page", ms, "ms");
+            _ = page;
+        }
+    }
+
+    private static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)
+    {
+        var user = context.Team.Contributor.Principal;
+        var slug = context.Team.Slug;
+        return await BenchContext.TimeAsync(async () =>
+        {
+            await using var scope = context.Services.CreateAsyncScope();
+            await using var body = ManifestGenerator.Ndjson(count);
+            var created = await scope.ServiceProvider.GetRequiredService<CreateVersion>()
+                .FromNdjsonAsync(user, slug, name, new NewVersionFields("dataset", "benchmark", null, ["staging"], null), body);
+            if (created.MissingDigests.Count > 0)
+                throw new InvalidOperationException($"{created.MissingDigests.Count} blobs missing after set-up");
+            var committed = await scope.ServiceProvider.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, created.VersionId!.Value);
+            return committed.Version.Id;
+        });
+    }
+}
