@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
+using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Projects;
 
 namespace Portal.Core;
@@ -16,6 +17,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPortalDatabase();
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
+        services.AddArtifactsFeature(configuration);
         return services;
     }
 

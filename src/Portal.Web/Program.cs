@@ -1,6 +1,7 @@
 using Portal.Core;
 using Portal.Web.Components;
 using Portal.Web.Features.Access;
+using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
 using Portal.Web.Infrastructure;
@@ -25,6 +26,7 @@ app.MapJobsDashboard();
 var api = app.MapApiV1();
 api.MapAccessApi();
 api.MapProjectsApi();
+api.MapBlobsApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();
