@@ -26,6 +26,7 @@ app.MapJobsDashboard();
 var api = app.MapApiV1();
 api.MapAccessApi();
 api.MapProjectsApi();
+api.MapArtifactsApi();
 api.MapBlobsApi();
 
 await app.InitializePortalAsync();

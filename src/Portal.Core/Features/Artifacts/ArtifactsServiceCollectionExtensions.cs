@@ -11,6 +11,11 @@ public static class ArtifactsServiceCollectionExtensions
     {
         services.AddPortalBlobStore(configuration);
         services.AddScoped<BlobUploads>();
+        services.AddScoped<RangeWriter>();
+        services.AddScoped<CreateVersion>();
+        services.AddScoped<CommitVersion>();
+        services.AddScoped<ArtifactAliases>();
+        services.AddScoped<ArtifactCatalog>();
         return services;
     }
 }
