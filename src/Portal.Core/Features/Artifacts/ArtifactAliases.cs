@@ -89,11 +89,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
-        var pointedAt = await db.AliasEvents.AsNoTracking()
-            .Where(e => e.ArtifactId == artifact.Id && e.AliasName == alias && e.At <= time)
-            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
-            .Select(e => new { e.ToVersionId })
-            .FirstOrDefaultAsync(ct);
+        var pointedAt = await LastEventAt(db, artifact.Id, alias, time).Select(e => new { e.ToVersionId }).FirstOrDefaultAsync(ct);
         var version = pointedAt?.ToVersionId is { } versionId
             ? await db.ArtifactVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId && v.State == VersionState.Committed, ct)
             : null;
@@ -104,6 +100,12 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         }
         return await VersionQueries.ToResponseAsync(db, artifact, version, ct);
     }
+
+    /// <summary>The alias's last move at or before <paramref name="time"/> (served by the (artifact, alias, at) index).</summary>
+    internal static IQueryable<AliasEvent> LastEventAt(PortalDbContext db, Guid artifactId, string alias, DateTimeOffset time) =>
+        db.AliasEvents.AsNoTracking()
+            .Where(e => e.ArtifactId == artifactId && e.AliasName == alias && e.At <= time)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id);
 
     private async Task<ArtifactAliasResponse> MoveAsync(ProjectAccessGrant grant, string name, string alias, string reference, string reason, CancellationToken ct)
     {

@@ -48,7 +48,7 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var artifact = await FindArtifactAsync(db, grant, name, ct);
+        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
         var version = await db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId && v.ArtifactId == artifact.Id, ct)
             ?? throw VersionNotFound(name, versionId);
         if (version.State != VersionState.Pending)
@@ -66,7 +66,7 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifactId = (await FindArtifactAsync(db, grant, name, ct)).Id;
+            var artifactId = (await ArtifactCatalog.FindAsync(db, grant, name, ct)).Id;
             await db.Artifacts.Where(a => a.Id == artifactId)
                 .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
             var artifact = await db.Artifacts.SingleAsync(a => a.Id == artifactId, ct);
@@ -134,10 +134,6 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
             return new CommitVersionResponse(CreateVersionStatus.Committed, await VersionQueries.ToResponseAsync(db, artifact, version, ct));
         });
     }
-
-    private static async Task<Artifact> FindArtifactAsync(PortalDbContext db, ProjectAccessGrant grant, string name, CancellationToken ct) =>
-        await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.ProjectId == grant.Project.Id && a.Name == name, ct)
-        ?? throw ArtifactCatalog.ArtifactNotFound(grant.Project.Slug, name);
 
     private static PortalException VersionNotFound(string name, Guid versionId) =>
         PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no version {versionId}.");
