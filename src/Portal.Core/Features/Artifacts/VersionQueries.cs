@@ -21,7 +21,8 @@ internal static class VersionQueries
         var committed = db.ArtifactVersions.AsNoTracking().Where(v => v.ArtifactId == artifactId && v.State == VersionState.Committed);
         if (ArtifactNames.ParseIndex(reference) is { } index)
             return await committed.SingleOrDefaultAsync(v => v.Index == index, ct);
-        if (Guid.TryParse(reference, out var id))
+        // Only the hyphenated form: a 32-hex alias must not be read as a GUID ("N" format).
+        if (Guid.TryParseExact(reference, "D", out var id))
             return await committed.SingleOrDefaultAsync(v => v.Id == id, ct);
         if (ContentDigest.IsValid(reference))
             return await committed.Where(v => v.ManifestDigest == reference).OrderByDescending(v => v.Index).FirstOrDefaultAsync(ct);
