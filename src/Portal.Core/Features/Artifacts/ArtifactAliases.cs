@@ -46,7 +46,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
             var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct)
                 ?? throw AliasNotFound(name, alias);
             var now = clock.GetUtcNow();
@@ -114,7 +114,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
             var version = await VersionQueries.ResolveAsync(db, artifact.Id, reference, ct)
                 ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no committed version '{reference}'.");
             var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct);
@@ -131,15 +131,6 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
             var updatedAt = before == version.Id ? existing!.UpdatedAt : now;
             return new ArtifactAliasResponse(alias, version.Id, ArtifactNames.FormatIndex(version.Index!.Value), updatedAt);
         });
-    }
-
-    /// <summary>Takes the artifact row's write lock so alias moves and commits of one artifact happen one after another.</summary>
-    private static async Task<Artifact> LockArtifactAsync(PortalDbContext db, ProjectAccessGrant grant, string name, CancellationToken ct)
-    {
-        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
-        await db.Artifacts.Where(a => a.Id == artifact.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
-        return artifact;
     }
 
     private static string ValidateReason(string? reason)
