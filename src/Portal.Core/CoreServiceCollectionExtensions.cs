@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
+using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
-using Portal.Core.Storage;
 
 namespace Portal.Core;
 
@@ -16,21 +16,10 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddSingleton(TimeProvider.System);
         services.AddPortalDatabase();
-        services.AddPortalBlobStore(configuration);
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
-        services.AddArtifactReading();
+        services.AddArtifactsFeature(configuration);
         services.AddRunsFeature();
-        return services;
-    }
-
-    /// <summary>Reading committed versions: directory listings, diffs and reverse look-ups.</summary>
-    public static IServiceCollection AddArtifactReading(this IServiceCollection services)
-    {
-        services.AddScoped<Features.Artifacts.VersionFiles>();
-        services.AddScoped<Features.Artifacts.VersionDiff>();
-        services.AddScoped<Features.Artifacts.ContainingVersions>();
-        services.AddScoped<Features.Artifacts.VersionContent>();
         return services;
     }
 

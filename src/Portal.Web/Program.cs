@@ -27,6 +27,8 @@ app.MapJobsDashboard();
 var api = app.MapApiV1();
 api.MapAccessApi();
 api.MapProjectsApi();
+api.MapArtifactsApi();
+api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,8 +27,7 @@ public static class ManifestGenerator
         {
             var shards = (count + 999) / 1000;
             var order = Enumerable.Range(0, shards).OrderBy(s => (s * 7919) % shards).ToList();
-            var buffer = new ArrayBufferWriterStream(pipe.Writer);
-            await using var writer = new Utf8JsonWriter(buffer);
+            await using var writer = new Utf8JsonWriter((IBufferWriter<byte>)pipe.Writer);
             foreach (var shard in order)
             {
                 for (var i = shard * 1000; i < Math.Min(count, (shard + 1) * 1000); i++)
@@ -38,7 +38,7 @@ public static class ManifestGenerator
                     writer.WriteString("digest", DigestOf(i));
                     writer.WriteNumber("size", 1000 + (i % 5000));
                     writer.WriteEndObject();
-                    await writer.FlushAsync();
+                    writer.Flush();
                     pipe.Writer.Write("\n"u8);
                 }
 
@@ -48,33 +48,5 @@ public static class ManifestGenerator
             await pipe.Writer.CompleteAsync();
         });
         return pipe.Reader.AsStream();
-    }
-
-    /// <summary>Lets Utf8JsonWriter write straight into a pipe.</summary>
-    private sealed class ArrayBufferWriterStream(PipeWriter writer) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => writer.Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer) => writer.Write(buffer);
     }
 }

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Storage;
+
+namespace Portal.Core.Features.Artifacts;
+
+public static class ArtifactsServiceCollectionExtensions
+{
+    /// <summary>Blob uploads, version creation and commit, aliases, and reading versions (listings, files, diffs, look-ups).</summary>
+    public static IServiceCollection AddArtifactsFeature(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddPortalBlobStore(configuration);
+        services.AddScoped<BlobUploads>();
+        services.AddScoped<RangeWriter>();
+        services.AddScoped<CreateVersion>();
+        services.AddScoped<CommitVersion>();
+        services.AddScoped<ArtifactAliases>();
+        services.AddScoped<ArtifactCatalog>();
+        services.AddScoped<VersionFiles>();
+        services.AddScoped<VersionDiff>();
+        services.AddScoped<ContainingVersions>();
+        services.AddScoped<VersionContent>();
+        return services;
+    }
+}
