@@ -28,6 +28,12 @@ public sealed class BenchContext : IAsyncDisposable
 
     public static async Task<BenchContext> StartAsync()
     {
+        // WebApplicationFactory finds the web project's folder through an attribute that only test projects get.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Portal.sln")))
+            root = root.Parent;
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PORTAL_WEB",
+            Path.Combine(root?.FullName ?? throw new InvalidOperationException("Run the benchmarks from the repository."), "src", "Portal.Web"));
         var app = new BenchApp();
         await ((Xunit.IAsyncLifetime)app).InitializeAsync();
         var team = await app.Data.CreateProjectWithTeamAsync();

@@ -51,6 +51,7 @@ public static class DatabaseServiceCollectionExtensions
             case DatabaseProvider.Sqlite:
                 EnsureSqliteFolder(connectionString);
                 db.UseSqlite(connectionString, o => o.MigrationsAssembly(migrations).CommandTimeout(120));
+                db.AddInterceptors(SqlitePragmas.Instance);
                 break;
             case DatabaseProvider.SqlServer:
                 db.UseSqlServer(connectionString, o => o.MigrationsAssembly(migrations).EnableRetryOnFailure().CommandTimeout(120));

@@ -20,6 +20,7 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<VersionDiff>();
         services.AddScoped<ContainingVersions>();
         services.AddScoped<VersionContent>();
+        services.AddScoped<Data.IDemoDataContributor, DemoArtifacts>();
         return services;
     }
 }
