@@ -50,6 +50,7 @@ public static class ErrorCodes
     public const string MetricInvalid = "metric_invalid";
     public const string VersionNotCommitted = "version_not_committed";
     public const string TooManyDigests = "too_many_digests";
+    public const string BatchMalformed = "batch_malformed";
 
     // Artifacts, versions and aliases.
     public const string ArtifactNameInvalid = "artifact_name_invalid";

@@ -39,6 +39,54 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         return new BlobPutResponse(result.Digest, result.Size, result.AlreadyExisted);
     }
 
+    /// <summary>
+    /// Many small blobs in one request: a tar stream whose regular-file entries are named by their SHA-256 digest
+    /// (optionally under <c>sha256/</c>). Each entry is verified like a single upload; the first bad entry stops the
+    /// batch with its name in the error, and the entries before it stay stored (they were verified).
+    /// </summary>
+    public async Task<IReadOnlyList<BlobPutResponse>> PutBatchAsync(ClaimsPrincipal user, Stream tar, CancellationToken ct = default)
+    {
+        await RequireUploaderAsync(user, ct);
+        var results = new List<BlobPutResponse>();
+        var stored = new List<BlobPutResult>();
+        try
+        {
+            await using var reader = new System.Formats.Tar.TarReader(tar, leaveOpen: true);
+            while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            {
+                if (entry.EntryType is not (System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile))
+                    continue;
+                if (results.Count == MaxBatchEntries)
+                    throw PortalException.BadRequest(ErrorCodes.TooManyDigests, $"A batch holds at most {MaxBatchEntries:N0} blobs; send the rest in another batch.");
+                var name = entry.Name.StartsWith("sha256/", StringComparison.Ordinal) ? entry.Name["sha256/".Length..] : entry.Name;
+                if (!ContentDigest.IsValid(name))
+                {
+                    throw PortalException.BadRequest(ErrorCodes.DigestInvalid,
+                        $"Batch entry '{entry.Name}' is not named by a SHA-256 digest (64 lower-case hex characters).");
+                }
+
+                var result = entry.DataStream is null
+                    ? await store.PutAsync(name, Stream.Null, MaxBlobBytes, ct)
+                    : await store.PutAsync(name, entry.DataStream, MaxBlobBytes, ct);
+                stored.Add(result);
+                results.Add(new BlobPutResponse(result.Digest, result.Size, result.AlreadyExisted));
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException)
+        {
+            throw PortalException.BadRequest(ErrorCodes.BatchMalformed, $"The batch is not a valid tar stream: {ex.Message}");
+        }
+        finally
+        {
+            // Whatever was verified and stored is recorded, even when a later entry failed.
+            await RecordAllAsync(stored, CancellationToken.None);
+        }
+
+        return results;
+    }
+
+    public const int MaxBatchEntries = 10_000;
+
     /// <summary>The digests among <paramref name="request"/> that the portal does not hold (corrupt ones count as missing).</summary>
     public async Task<MissingBlobsResponse> MissingAsync(ClaimsPrincipal user, MissingBlobsRequest request, CancellationToken ct = default)
     {
@@ -88,6 +136,29 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
         {
             // A parallel upload of the same bytes recorded it first; the blob is stored either way.
+        }
+    }
+
+    private async Task RecordAllAsync(IReadOnlyCollection<BlobPutResult> results, CancellationToken ct)
+    {
+        if (results.Count == 0)
+            return;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        foreach (var chunk in results.Select(r => r.Digest).Distinct().Chunk(LookupChunk))
+            known.UnionWith(await db.StoredBlobs.Where(b => chunk.Contains(b.Digest)).Select(b => b.Digest).ToListAsync(ct));
+        var now = clock.GetUtcNow();
+        foreach (var result in results.DistinctBy(r => r.Digest).Where(r => !known.Contains(r.Digest)))
+            db.StoredBlobs.Add(new StoredBlob { Digest = result.Digest, Size = result.Size, StoredAt = now });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // A parallel upload recorded some of them first: record the rest one by one.
+            foreach (var result in results)
+                await RecordAsync(result, ct);
         }
     }
 

@@ -28,6 +28,20 @@ public static class BlobsEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+        blobs.MapPost("/batch", async (HttpContext http, ClaimsPrincipal user, BlobUploads useCase, CancellationToken ct) =>
+            {
+                if (!string.Equals(http.Request.ContentType, "application/x-tar", StringComparison.OrdinalIgnoreCase))
+                    return Results.Problem(statusCode: 415, detail: "Send the batch as a tar stream with Content-Type: application/x-tar; name each entry by its SHA-256 digest.", extensions: new Dictionary<string, object?> { ["code"] = "unsupported_media_type" });
+                AllowBodyUpTo(http, useCase.MaxBlobBytes);
+                return Results.Ok(await useCase.PutBatchAsync(user, http.Request.Body, ct));
+            })
+            .WithName("PutBlobBatch")
+            .WithSummary("Many small blobs in one request: a tar stream whose entries are named by their SHA-256 digest; each is verified.")
+            .Accepts<Stream>("application/x-tar")
+            .Produces<IReadOnlyList<BlobPutResponse>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         blobs.MapPost("/missing", (ClaimsPrincipal user, BlobUploads useCase, MissingBlobsRequest request, CancellationToken ct) =>
                 useCase.MissingAsync(user, request, ct))
             .WithName("FindMissingBlobs")
