@@ -18,9 +18,23 @@ public sealed class HostTests(SqliteApp app) : IClassFixture<SqliteApp>
     {
         var doc = await (await app.AnonymousClient().GetAsync("/openapi/v1.json")).ReadOkAsync<JsonElement>();
         var paths = doc.GetProperty("paths");
-        foreach (var path in new[] { "/api/v1/projects", "/api/v1/projects/{slug}", "/api/v1/projects/{slug}/members", "/api/v1/me", "/api/v1/me/tokens" })
+        foreach (var path in new[]
+                 {
+                     "/api/v1/projects", "/api/v1/projects/{slug}", "/api/v1/projects/{slug}/members", "/api/v1/me", "/api/v1/me/tokens",
+                     "/api/v1/blobs/sha256/{digest}", "/api/v1/blobs/batch", "/api/v1/blobs/missing",
+                     "/api/v1/projects/{slug}/artifacts", "/api/v1/projects/{slug}/artifacts/{name}/versions",
+                     "/api/v1/projects/{slug}/artifacts/{name}/versions/{versionId}/commit",
+                     "/api/v1/projects/{slug}/runs", "/api/v1/projects/{slug}/runs/{runId}/metrics",
+                     "/api/v1/projects/{slug}/versions/{versionId}/files", "/api/v1/projects/{slug}/versions/{versionId}/archive.tar",
+                     "/api/v1/projects/{slug}/diff",
+                 })
+        {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
-        Assert.True(doc.GetProperty("components").GetProperty("schemas").TryGetProperty("CreateProjectRequest", out _));
+        }
+
+        var schemas = doc.GetProperty("components").GetProperty("schemas");
+        foreach (var schema in new[] { "CreateProjectRequest", "CreateVersionRequest", "CreateVersionResponse", "ArtifactVersionResponse", "RunResponse", "VersionDiffResponse", "VersionFilesResponse" })
+            Assert.True(schemas.TryGetProperty(schema, out _), $"schema {schema} is missing from the OpenAPI document");
     }
 
     [Fact]
