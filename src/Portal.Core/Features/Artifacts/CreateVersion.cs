@@ -31,13 +31,13 @@ public sealed class CreateVersion(
 
     /// <summary>A full manifest as NDJSON (optionally gzip), in any order.</summary>
     public Task<CreateVersionResponse> FromNdjsonAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, Stream body, CancellationToken ct = default) =>
-        CreateAsync(user, slug, name, fields, _ => new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, ct), ct), ct);
+        CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, ct), ct), write, ct), ct);
 
     /// <summary>A full manifest in a JSON body (small manifests), in any order.</summary>
     public Task<CreateVersionResponse> FromEntriesAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, IReadOnlyList<ManifestEntryModel> entries, CancellationToken ct = default)
     {
         var converted = entries.Select((e, i) => ToEntry(e, i + 1)).ToList();
-        return CreateAsync(user, slug, name, fields, _ => new ManifestSorter().SortAsync(converted.ToAsyncEnumerable(), ct), ct);
+        return CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(converted.ToAsyncEnumerable(), ct), write, ct), ct);
     }
 
     /// <summary>A committed version of the same artifact (<c>vN</c>, alias, id or digest) with upserts and deletes applied.</summary>
@@ -46,10 +46,10 @@ public sealed class CreateVersion(
         IReadOnlyList<ManifestEntryModel> upserts, IReadOnlyList<string> deletes, CancellationToken ct = default)
     {
         var patch = new ManifestPatch(upserts.Select((e, i) => ToEntry(e, i + 1)), deletes);
-        return CreateAsync(user, slug, name, fields, artifact =>
+        return CreateAsync(user, slug, name, fields, (artifact, write) =>
         {
             var baseVersion = artifact?.BaseVersion ?? throw BaseNotFound(name, baseReference);
-            return patch.ApplyAsync(VersionQueries.ReadEntriesAsync(dbFactory, baseVersion.Id, ct), ct);
+            return PatchBuilder.BuildAsync(dbFactory, baseVersion.Id, patch, write, ct);
         }, ct, baseReference);
     }
 
@@ -57,7 +57,7 @@ public sealed class CreateVersion(
 
     private async Task<CreateVersionResponse> CreateAsync(
         ClaimsPrincipal user, string slug, string name, NewVersionFields fields,
-        Func<ExistingArtifact?, IAsyncEnumerable<ManifestEntry>> sortedEntries, CancellationToken ct, string? baseReference = null)
+        Func<ExistingArtifact?, Func<BuiltRange, CancellationToken, ValueTask>, Task<ManifestSummary>> buildManifest, CancellationToken ct, string? baseReference = null)
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         ArtifactNames.ValidateName(name);
@@ -84,10 +84,7 @@ public sealed class CreateVersion(
             existing = artifact is null ? null : new ExistingArtifact(artifact, baseVersion);
         }
 
-        var summary = await ManifestRangeBuilder.BuildAsync(
-            sortedEntries(existing),
-            async (range, token) => await ranges.WriteIfMissingAsync(range, token),
-            ct);
+        var summary = await buildManifest(existing, async (range, token) => await ranges.WriteIfMissingAsync(range, token));
 
         var (artifactRow, artifactCreated) = existing is not null ? (existing.Artifact, false) : await EnsureArtifactAsync(grant, name, type!, ct);
         if (type is not null && artifactRow.Type != type)

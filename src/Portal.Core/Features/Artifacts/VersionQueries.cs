@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Client.Models;
@@ -34,47 +33,20 @@ internal static class VersionQueries
             .Where(v => v.ArtifactId == artifactId && v.State == VersionState.Committed)
             .Where(v => db.Aliases.Any(a => a.ArtifactId == artifactId && a.Name == alias && a.VersionId == v.Id));
 
-    /// <summary>
-    /// A version's entries in path order, read one range at a time so that memory holds one range whatever the size
-    /// of the version.
-    /// </summary>
-    public static async IAsyncEnumerable<ManifestEntry> ReadEntriesAsync(
-        IDbContextFactory<PortalDbContext> dbFactory, Guid versionId, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        List<string> rangeDigests;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            rangeDigests = await db.VersionRanges.AsNoTracking()
-                .Where(r => r.VersionId == versionId)
-                .OrderBy(r => r.Ordinal)
-                .Select(r => r.RangeDigest)
-                .ToListAsync(ct);
-        }
-
-        foreach (var rangeDigest in rangeDigests)
-        {
-            List<ManifestEntry> entries;
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            {
-                entries = await db.RangeEntries.AsNoTracking()
-                    .Where(e => e.RangeDigest == rangeDigest)
-                    .OrderBy(e => e.Ordinal)
-                    .Select(e => new ManifestEntry(e.Path, e.Digest, e.Size, e.Ref, e.ExtraJson))
-                    .ToListAsync(ct);
-            }
-            foreach (var entry in entries)
-                yield return entry;
-        }
-    }
-
     /// <summary>Distinct digests of the version's stored (non-ref) entries that the blob store does not hold, at most <paramref name="limit"/>.</summary>
     public static Task<List<string>> MissingDigestsAsync(PortalDbContext db, Guid versionId, int limit, CancellationToken ct) =>
         MissingDigests(db, versionId).Take(limit).ToListAsync(ct);
 
-    /// <summary>One set-based query (version → ranges → entries, anti-join on StoredBlobs) instead of a probe per file.</summary>
+    /// <summary>
+    /// One set-based query (version → ranges → entries, anti-join on StoredBlobs) instead of a probe per file. Ranges
+    /// that some committed version already has are skipped without reading their entries: their blobs were checked
+    /// when that version committed, so a patch of ten files checks about ten ranges, not a million entries.
+    /// </summary>
     internal static IQueryable<string> MissingDigests(PortalDbContext db, Guid versionId) =>
         db.VersionRanges.AsNoTracking()
             .Where(r => r.VersionId == versionId)
+            .Where(r => !db.VersionRanges.Any(o => o.RangeDigest == r.RangeDigest && o.VersionId != versionId
+                && db.ArtifactVersions.Any(v => v.Id == o.VersionId && v.State == VersionState.Committed)))
             .Join(db.RangeEntries, r => r.RangeDigest, e => e.RangeDigest, (r, e) => e)
             .Where(e => e.Ref == null && !db.StoredBlobs.Any(b => b.Digest == e.Digest && !b.Corrupt))
             .Select(e => e.Digest)

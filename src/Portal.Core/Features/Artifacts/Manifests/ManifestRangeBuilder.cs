@@ -81,6 +81,33 @@ public sealed class ManifestRangeBuilder : IDisposable
             : null;
     }
 
+    /// <summary>True between ranges: no entries wait in an open range, so a stored range can be appended whole.</summary>
+    public bool AtRangeBoundary => _entries.Count == 0;
+
+    /// <summary>
+    /// Appends a range that is already stored, by digest, without its entries — what makes a patch cost what it
+    /// changes. Only allowed at a range boundary: the stored range's own boundaries then hold unchanged, because a
+    /// range ends where its last path says (or at the size cap counted from its own start).
+    /// </summary>
+    public void AddStoredRange(string digest, int entryCount, long totalSize, string firstPath, string lastPath)
+    {
+        ThrowIfCompleted();
+        if (!AtRangeBoundary)
+            throw new InvalidOperationException("A stored range can only follow a closed range.");
+        if (_previousPath is not null && Utf8PathComparer.Instance.Compare(_previousPath, firstPath) >= 0)
+        {
+            throw PortalException.BadRequest(
+                ErrorCodes.ManifestUnsorted,
+                $"Manifest entries must be sorted by path (UTF-8 byte order): {ManifestPath.Display(firstPath)} comes after {ManifestPath.Display(_previousPath)}.");
+        }
+
+        ManifestCanonicalForm.AppendRangeDigest(_manifestHash, digest);
+        _rangeDigests.Add(digest);
+        _fileCount += entryCount;
+        _totalSize = checked(_totalSize + totalSize);
+        _previousPath = lastPath;
+    }
+
     /// <summary>Closes the last, partial range (if any entries are left) and returns it with the manifest summary.</summary>
     public (BuiltRange? FinalRange, ManifestSummary Summary) Complete()
     {
