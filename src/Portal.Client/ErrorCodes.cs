@@ -33,6 +33,7 @@ public static class ErrorCodes
     public const string ManifestMalformed = "manifest_malformed";
     public const string ManifestUnsorted = "manifest_unsorted";
     public const string PatchPathMissing = "patch_path_missing";
+    public const string TooManyDigests = "too_many_digests";
 
     // Reading versions.
     public const string ContinuationInvalid = "continuation_invalid";
@@ -49,4 +50,18 @@ public static class ErrorCodes
     public const string JobTypeInvalid = "job_type_invalid";
     public const string MetricInvalid = "metric_invalid";
     public const string VersionNotCommitted = "version_not_committed";
+
+    // Artifacts, versions and aliases.
+    public const string ArtifactNameInvalid = "artifact_name_invalid";
+    public const string ArtifactTypeInvalid = "artifact_type_invalid";
+    public const string ArtifactTypeMismatch = "artifact_type_mismatch";
+    public const string ArtifactNotFound = "artifact_not_found";
+    public const string VersionNotPending = "version_not_pending";
+    public const string BaseVersionNotFound = "base_version_not_found";
+    public const string BlobsMissing = "blobs_missing";
+    public const string MetadataInvalid = "metadata_invalid";
+    public const string AliasInvalid = "alias_invalid";
+    public const string AliasReserved = "alias_reserved";
+    public const string AliasNotFound = "alias_not_found";
+    public const string ContinuationTokenInvalid = "continuation_token_invalid";
 }
