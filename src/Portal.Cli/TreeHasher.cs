@@ -22,7 +22,7 @@ internal static class TreeHasher
             var file = files[i].File;
             try
             {
-                file.Refresh();
+                // The directory walk just filled in size and mtime; a second stat per file would cost as much as a cache hit.
                 var identity = FileIdentity.Of(file);
                 var digest = cache.TryGet(file.FullName, identity);
                 if (digest is not null)
