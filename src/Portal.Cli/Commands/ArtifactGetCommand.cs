@@ -19,8 +19,9 @@ internal static class ArtifactGetCommand
         var project = CommonOptions.Project();
         var output = new Option<string>("--output", "-o") { Description = "Folder to write into (created if needed).", Required = true };
         var jobs = new Option<int>("--jobs") { Description = "Downloads in flight at once.", DefaultValueFactory = _ => 8 };
+        var noCache = new Option<bool>("--no-cache") { Description = "Neither read nor fill the local content cache (~/.cache/portal/blobs)." };
         var json = CommonOptions.Json();
-        var command = new Command("get", "Download a version into a folder, fetching only what differs.") { spec, project, output, jobs, json };
+        var command = new Command("get", "Download a version into a folder, fetching only what differs.") { spec, project, output, jobs, noCache, json };
         command.SetAction(async (parse, ct) =>
         {
             var slug = cli.Project(parse.GetValue(project));
@@ -39,7 +40,9 @@ internal static class ArtifactGetCommand
             Directory.CreateDirectory(root);
 
             var cache = DigestCache.Open(cli.CacheFolder);
+            var content = parse.GetValue(noCache) ? null : new ContentCache(cli.CacheFolder);
             var failures = new ConcurrentQueue<string>();
+            var copied = 0;
             var (downloaded, downloadedBytes, upToDate) = await ProgressDisplay.RunAsync(cli, async display =>
             {
                 var check = display.Step("checking", targets.Count, targets.Sum(t => t.Item.Size ?? 0));
@@ -60,7 +63,15 @@ internal static class ArtifactGetCommand
                 var count = 0;
                 await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (t, token) =>
                 {
-                    var error = await DownloadAsync(client, slug, version.Id, t.Item, t.Target, cache, cli.IsTerminal ? progress : null, token);
+                    if (content is not null && CopyFromCache(content, t.Item, t.Target, cache))
+                    {
+                        Interlocked.Increment(ref copied);
+                        step.Advance(t.Item.Size ?? 0);
+                        step.FileDone();
+                        return;
+                    }
+
+                    var error = await DownloadAsync(client, slug, version.Id, t.Item, t.Target, cache, content, cli.IsTerminal ? progress : null, token);
                     if (error is null)
                     {
                         Interlocked.Add(ref bytes, t.Item.Size ?? 0);
@@ -89,6 +100,7 @@ internal static class ArtifactGetCommand
                     Output = root,
                     Downloaded = downloaded,
                     DownloadedBytes = downloadedBytes,
+                    FromCache = copied,
                     UpToDate = upToDate,
                     SkippedReferences = references,
                     Failed = failures.Count,
@@ -96,7 +108,7 @@ internal static class ArtifactGetCommand
             }
             else
             {
-                cli.Stdout.WriteLine($"{label} -> {root}: {downloaded} downloaded ({downloadedBytes} bytes), {upToDate} already up to date"
+                cli.Stdout.WriteLine($"{label} -> {root}: {downloaded} downloaded ({downloadedBytes} bytes), {copied} from cache, {upToDate} already up to date"
                     + (references > 0 ? $", {references} references skipped" : "")
                     + (failures.IsEmpty ? "" : $", {failures.Count} failed"));
             }
@@ -162,9 +174,36 @@ internal static class ArtifactGetCommand
         }
     }
 
+    /// <summary>Fills the target from the content cache (verified while copying) through a temporary file.</summary>
+    private static bool CopyFromCache(ContentCache content, VersionFileItem item, string target, DigestCache cache)
+    {
+        var folder = Path.GetDirectoryName(target)!;
+        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.portal-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            if (item.Digest is null || !content.TryCopyTo(item.Digest, temp))
+                return false;
+            var hashedAt = DateTime.UtcNow;
+            File.Move(temp, target, overwrite: true);
+            cache.Set(target, FileIdentity.Of(new FileInfo(target)), item.Digest, hashedAt);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // the download path reports the problem if it persists
+        }
+        finally
+        {
+            if (File.Exists(temp))
+                File.Delete(temp);
+        }
+    }
+
     /// <summary>Downloads into a temporary file next to the target; returns an error message, or null on success.</summary>
     private static async Task<string?> DownloadAsync(
-        PortalClient client, string slug, Guid versionId, VersionFileItem item, string target, DigestCache cache, IProgress<long>? progress, CancellationToken ct)
+        PortalClient client, string slug, Guid versionId, VersionFileItem item, string target, DigestCache cache, ContentCache? content,
+        IProgress<long>? progress, CancellationToken ct)
     {
         var folder = Path.GetDirectoryName(target)!;
         var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.portal-{Guid.NewGuid():N}.tmp");
@@ -186,6 +225,7 @@ internal static class ArtifactGetCommand
                 return $"digest mismatch for {item.Path}: expected sha256:{item.Digest} ({item.Size} bytes), received sha256:{digest} ({size} bytes); not written";
             }
 
+            content?.Add(digest, temp);
             var hashedAt = DateTime.UtcNow;
             File.Move(temp, target, overwrite: true);
             cache.Set(target, FileIdentity.Of(new FileInfo(target)), digest, hashedAt);

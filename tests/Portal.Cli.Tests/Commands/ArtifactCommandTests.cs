@@ -56,11 +56,29 @@ public sealed class ArtifactCommandTests(CliApp app)
 
         File.WriteAllText(cli.PathTo("out/part-0/file-003.txt"), "edited locally\n");
         File.Delete(cli.PathTo("out/part-1/file-011.txt"));
-        var output = await cli.OkAsync("artifact", "get", "docs:v0", "-p", team.Slug, "-o", cli.PathTo("out"));
+        var output = await cli.OkAsync("artifact", "get", "docs:v0", "-p", team.Slug, "-o", cli.PathTo("out"), "--no-cache");
 
         Assert.Contains("2 downloaded", output);
         Assert.Contains("10 already up to date", output);
         AssertSameTree(cli.PathTo("data"), cli.PathTo("out"));
+    }
+
+    [Fact]
+    public async Task A_second_folder_is_filled_from_the_content_cache_and_a_damaged_entry_is_downloaded_again()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        WriteTree(cli, "data", 5);
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
+        Assert.Contains("5 downloaded", await cli.OkAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("one")));
+        var damaged = Directory.EnumerateFiles(cli.PathTo("home/.cache/portal/blobs"), "*", SearchOption.AllDirectories).First();
+        File.WriteAllText(damaged, "not the bytes the digest names");
+
+        var output = await cli.OkAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("two"));
+
+        Assert.Contains("1 downloaded", output);
+        Assert.Contains("4 from cache", output);
+        AssertSameTree(cli.PathTo("data"), cli.PathTo("two"));
     }
 
     [Fact]
