@@ -23,7 +23,8 @@ public static class PortalCli
         var isTerminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
         var cli = new CliContext(stdout, stderr, environment, isTerminal);
         var root = BuildRootCommand(cli);
-        var parsed = root.Parse(args);
+        // Response files are off: "@file.json" is how --meta and --config take a JSON file, not a list of arguments.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)

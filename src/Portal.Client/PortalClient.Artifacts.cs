@@ -68,8 +68,9 @@ public sealed partial class PortalClient
         {
             var request = new HttpRequestMessage(HttpMethod.Post, ArtifactPath(slug, name) + "/versions" + query) { Content = new NdjsonManifestContent(entries) };
             // Metadata travels in a header rather than the query string: query strings are often logged and length-limited.
+            // Serialising with the default encoder escapes every non-ASCII character, which headers cannot carry.
             if (options.Metadata is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } metadata)
-                request.Headers.TryAddWithoutValidation("Portal-Metadata", metadata.GetRawText());
+                request.Headers.TryAddWithoutValidation("Portal-Metadata", JsonSerializer.Serialize(metadata));
             return request;
         }, idempotent: false, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         return await ReadAsync<CreateVersionResponse>(response, ct).ConfigureAwait(false);

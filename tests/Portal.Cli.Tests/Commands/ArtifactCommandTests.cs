@@ -82,6 +82,25 @@ public sealed class ArtifactCommandTests(CliApp app)
     }
 
     [Fact]
+    public async Task Put_records_metadata_description_and_aliases()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/a.txt", "a\n");
+        var metaFile = cli.Write("meta.json", """{"rows": 1, "source": "file"}""");
+
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset",
+            "--meta", "@" + metaFile, "--meta", "note=café ✓", "--meta", "source=cli", "--description", "Initial *import*", "--alias", "staging");
+
+        using var sdk = app.Sdk(team.Contributor.Token);
+        var version = await sdk.ResolveVersionAsync(team.Slug, "ds:staging");
+        Assert.Equal(1, version.Metadata.GetProperty("rows").GetInt32());
+        Assert.Equal("café ✓", version.Metadata.GetProperty("note").GetString());
+        Assert.Equal("cli", version.Metadata.GetProperty("source").GetString());
+        Assert.Equal("Initial *import*", version.Description);
+    }
+
+    [Fact]
     public async Task Unchanged_put_creates_no_new_version()
     {
         var team = await app.Data.CreateProjectWithTeamAsync();
