@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Portal.Cli.Tests;
 
@@ -123,6 +125,32 @@ public sealed class ErrorTests(CliApp app)
         Assert.False(File.Exists(cli.PathTo("out/bad.txt")));
         Assert.Equal("good bytes\n", File.ReadAllText(cli.PathTo("out/good.txt")));
         Assert.Empty(Directory.EnumerateFiles(cli.PathTo("out"), "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task An_upload_the_server_rejects_fails_the_put_and_abandons_the_pending_version()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        var file = cli.Write("data/a.txt", "real bytes\n");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
+        // A digest cache entry that lies about the file (as after an edit that kept size, mtime and inode) makes the
+        // manifest name bytes the upload does not carry; the server must refuse them.
+        var digests = cli.PathTo("home/.cache/portal/digests.tsv");
+        var line = File.ReadAllLines(digests).Single(l => l.StartsWith(file + "\t", StringComparison.Ordinal));
+        File.WriteAllText(digests, line[..^64] + new string('0', 64) + "\n");
+
+        var result = await cli.RunAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains($"({ErrorCodes.DigestMismatch})", result.Stderr);
+        var pending = await app.WithServicesAsync(async services =>
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<Portal.Core.Data.PortalDbContext>>().CreateDbContextAsync();
+            return await db.ArtifactVersions.CountAsync(v => v.State == Portal.Core.Features.Artifacts.VersionState.Pending);
+        });
+        Assert.Equal(0, pending);
     }
 
     [Fact]

@@ -53,23 +53,16 @@ internal static class ArtifactPutCommand
                     return new PutOutcome(created.Status, created.Version, hashed.Count, fromCache, hashSeconds, 0, 0);
 
                 var versionId = created.VersionId ?? throw new CliException("the portal created a pending version without an id.");
-                IReadOnlyList<string> missing = created.MissingDigestsTruncated
-                    ? await client.FindMissingBlobsAsync(hashed.Select(f => f.Digest), ct)
-                    : created.MissingDigests;
-                var byDigest = hashed.GroupBy(f => f.Digest, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-                var uploads = missing.Select(d => byDigest.TryGetValue(d, out var f) ? f : throw new CliException($"the portal asked for blob {d}, which is not in this manifest.")).ToList();
-
-                var step = display.Step("uploading", uploads.Count, uploads.Sum(u => u.Size));
-                var progress = new Progress<long>(step.Advance);
-                await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (file, token) =>
+                try
                 {
-                    await client.PutBlobAsync(file.Digest, file.File.FullName, cli.IsTerminal ? progress : null, token);
-                    step.FileDone();
-                });
-                step.Complete();
-
-                var committed = await client.CommitVersionAsync(slug, artifact, versionId, ct);
-                return new PutOutcome(committed.Status, committed.Version, hashed.Count, fromCache, hashSeconds, uploads.Count, uploads.Sum(u => u.Size));
+                    var (count, bytes, committed) = await UploadAndCommitAsync(client, cli, slug, artifact, versionId, created, hashed, parallel, display, ct);
+                    return new PutOutcome(committed.Status, committed.Version, hashed.Count, fromCache, hashSeconds, count, bytes);
+                }
+                catch (Exception)
+                {
+                    await AbortQuietlyAsync(client, slug, artifact, versionId);
+                    throw;
+                }
             });
 
             var label = outcome.Version is null ? artifact : ArtifactCommand.Label(outcome.Version);
@@ -100,6 +93,48 @@ internal static class ArtifactPutCommand
             return PortalCli.ExitSuccess;
         });
         return command;
+    }
+
+    /// <summary>Uploads the blobs the server lacks, several at a time, then commits the pending version.</summary>
+    private static async Task<(int Count, long Bytes, CommitVersionResponse Committed)> UploadAndCommitAsync(
+        PortalClient client, CliContext cli, string slug, string artifact, Guid versionId, CreateVersionResponse created,
+        IReadOnlyList<HashedFile> hashed, int parallel, ProgressDisplay display, CancellationToken ct)
+    {
+        IReadOnlyList<string> missing = created.MissingDigestsTruncated
+            ? await client.FindMissingBlobsAsync(hashed.Select(f => f.Digest), ct)
+            : created.MissingDigests;
+        var byDigest = hashed.GroupBy(f => f.Digest, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var uploads = missing
+            .Select(d => byDigest.TryGetValue(d, out var f) ? f : throw new CliException($"the portal asked for blob {d}, which is not in this manifest."))
+            .ToList();
+
+        var step = display.Step("uploading", uploads.Count, uploads.Sum(u => u.Size));
+        var progress = new Progress<long>(step.Advance);
+        await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (file, token) =>
+        {
+            await client.PutBlobAsync(file.Digest, file.File.FullName, cli.IsTerminal ? progress : null, token);
+            step.FileDone();
+        });
+        step.Complete();
+
+        var committed = await client.CommitVersionAsync(slug, artifact, versionId, ct);
+        return (uploads.Count, uploads.Sum(u => u.Size), committed);
+    }
+
+    /// <summary>
+    /// A failed or cancelled put leaves no pending version behind; the expiry job would remove it later, but until then
+    /// it shows up in the admin view as unfinished work. The original error is the one worth reporting.
+    /// </summary>
+    private static async Task AbortQuietlyAsync(PortalClient client, string slug, string artifact, Guid versionId)
+    {
+        try
+        {
+            await client.AbortVersionAsync(slug, artifact, versionId, CancellationToken.None);
+        }
+        catch (PortalApiException)
+        {
+            // Already committed by a concurrent put, already expired, or the server is gone: nothing to clean.
+        }
     }
 
     /// <summary>For the progress total only; a file that cannot be read is reported by the hasher with its path.</summary>
