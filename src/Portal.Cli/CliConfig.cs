@@ -42,6 +42,8 @@ public sealed record CliConfig(string? Url, string? Token, string? Project = nul
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        // A temporary file left by a crash could carry other permissions; it is replaced, never reused.
+        File.Delete(temp);
         using (var stream = new FileStream(temp, options))
             JsonSerializer.Serialize(stream, this, CliJson.Options);
         File.Move(temp, path, overwrite: true);

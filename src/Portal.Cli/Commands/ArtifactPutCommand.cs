@@ -36,7 +36,8 @@ internal static class ArtifactPutCommand
                 parse.GetRequiredValue(type), parse.GetValue(description), CliJson.ParseKeyValues(parse.GetValue(meta), "--meta"),
                 parse.GetValue(aliases), cli.Run(parse.GetValue(run)));
             var parallel = Math.Clamp(parse.GetValue(jobs), 1, 64);
-            var files = Collect(parse.GetRequiredValue(paths), cli.WorkingDirectory);
+            var given = parse.GetRequiredValue(paths).Select(p => Path.GetFullPath(p, cli.WorkingDirectory)).ToList();
+            var files = Collect(given, cli.WorkingDirectory);
             using var client = cli.CreateClient();
             var stopwatch = Stopwatch.StartNew();
 
@@ -44,6 +45,9 @@ internal static class ArtifactPutCommand
             {
                 var cache = DigestCache.Open(cli.CacheFolder);
                 var (hashed, fromCache) = TreeHasher.Hash(files, cache, display.Step("hashing", files.Count, files.Sum(f => SizeOrZero(f.File))), ct);
+                var present = files.Select(f => f.File.FullName).ToHashSet(StringComparer.Ordinal);
+                foreach (var folder in given.Where(Directory.Exists))
+                    cache.Prune(folder, present);
                 cache.Save();
                 var hashSeconds = stopwatch.Elapsed.TotalSeconds;
 

@@ -164,6 +164,13 @@ public sealed class ArtifactCommandTests(CliApp app)
             Assert.Equal(7, json.RootElement.GetProperty("fromCache").GetInt32());
             Assert.Equal(1, json.RootElement.GetProperty("uploadedBlobs").GetInt32());
         }
+
+        var gone = cli.PathTo("data/part-0/file-007.txt");
+        File.Delete(gone);
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
+        var cached = File.ReadAllText(cli.PathTo("home/.cache/portal/digests.tsv"));
+        Assert.DoesNotContain(gone + "\t", cached);
+        Assert.Contains(cli.PathTo("data/part-0/file-006.txt") + "\t", cached);
     }
 
     [Fact]
