@@ -1,0 +1,295 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Security.Cryptography;
+using Portal.Client;
+using Portal.Client.Models;
+
+namespace Portal.Cli.Commands;
+
+/// <summary>
+/// <c>portal artifact get NAME[:ALIAS|:vN] -o DIR</c>: downloads the files of a version that DIR does not already
+/// hold byte for byte. Every download is hashed while it is written to a temporary file and only renamed into place
+/// when its digest matches; no path may lead outside DIR, not even through a symbolic link inside it.
+/// </summary>
+internal static class ArtifactGetCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var spec = new Argument<string>("version") { Description = "name, name:alias, name:vN or name:digest (default alias: latest)." };
+        var project = CommonOptions.Project();
+        var output = new Option<string>("--output", "-o") { Description = "Folder to write into (created if needed).", Required = true };
+        var jobs = new Option<int>("--jobs") { Description = "Downloads in flight at once.", DefaultValueFactory = _ => 8 };
+        var noCache = new Option<bool>("--no-cache") { Description = "Neither read nor fill the local content cache (~/.cache/portal/blobs)." };
+        var json = CommonOptions.Json();
+        var command = new Command("get", "Download a version into a folder, fetching only what differs.") { spec, project, output, jobs, noCache, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var slug = cli.Project(parse.GetValue(project));
+            var root = Path.GetFullPath(parse.GetRequiredValue(output), cli.WorkingDirectory);
+            var parallel = Math.Clamp(parse.GetValue(jobs), 1, 64);
+            using var client = cli.CreateClient();
+            var version = await client.ResolveVersionAsync(slug, parse.GetRequiredValue(spec), ct);
+            var label = ArtifactCommand.Label(version);
+
+            var listed = new List<VersionFileItem>();
+            await foreach (var item in client.ListAllVersionFilesAsync(slug, version.Id, ct))
+                listed.Add(item);
+            var references = listed.Count(f => f.Ref is not null);
+            // Check every path before writing anything, so a hostile or broken manifest leaves DIR untouched.
+            var targets = listed.Where(f => f.Ref is null).Select(f => (Item: f, Target: SafeTarget(root, f.Path))).ToList();
+            Directory.CreateDirectory(root);
+
+            var cache = DigestCache.Open(cli.CacheFolder);
+            var content = parse.GetValue(noCache) ? null : new ContentCache(cli.CacheFolder);
+            var failures = new ConcurrentQueue<string>();
+            var copied = 0;
+            var (downloaded, downloadedBytes, upToDate) = await ProgressDisplay.RunAsync(cli, async display =>
+            {
+                var check = display.Step("checking", targets.Count, targets.Sum(t => t.Item.Size ?? 0));
+                var needed = new ConcurrentBag<(VersionFileItem Item, string Target)>();
+                Parallel.ForEach(targets, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, t =>
+                {
+                    if (!IsUpToDate(t.Target, t.Item, cache))
+                        needed.Add(t);
+                    check.Advance(t.Item.Size ?? 0);
+                    check.FileDone();
+                });
+                check.Complete();
+
+                var todo = needed.OrderBy(t => t.Item.Path, StringComparer.Ordinal).ToList();
+                var step = display.Step("downloading", todo.Count, todo.Sum(t => t.Item.Size ?? 0));
+                var progress = new Progress<long>(step.Advance);
+                long bytes = 0;
+                var count = 0;
+                await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (t, token) =>
+                {
+                    if (content is not null && CopyFromCache(content, t.Item, t.Target, cache))
+                    {
+                        Interlocked.Increment(ref copied);
+                        step.Advance(t.Item.Size ?? 0);
+                        step.FileDone();
+                        return;
+                    }
+
+                    var error = await DownloadAsync(client, slug, version.Id, t.Item, t.Target, cache, content, cli.IsTerminal ? progress : null, token);
+                    if (error is null)
+                    {
+                        Interlocked.Add(ref bytes, t.Item.Size ?? 0);
+                        Interlocked.Increment(ref count);
+                    }
+                    else
+                    {
+                        failures.Enqueue(error);
+                    }
+
+                    step.FileDone();
+                });
+                step.Complete();
+                return (count, bytes, targets.Count - todo.Count);
+            });
+            cache.Save();
+
+            foreach (var failure in failures.Order(StringComparer.Ordinal))
+                cli.Stderr.WriteLine($"error: {failure}");
+            if (parse.GetValue(json))
+            {
+                cli.WriteJson(new
+                {
+                    Version = label,
+                    VersionId = version.Id,
+                    Output = root,
+                    Downloaded = downloaded,
+                    DownloadedBytes = downloadedBytes,
+                    FromCache = copied,
+                    UpToDate = upToDate,
+                    SkippedReferences = references,
+                    Failed = failures.Count,
+                });
+            }
+            else
+            {
+                cli.Stdout.WriteLine($"{label} -> {root}: {downloaded} downloaded ({downloadedBytes} bytes), {copied} from cache, {upToDate} already up to date"
+                    + (references > 0 ? $", {references} references skipped" : "")
+                    + (failures.IsEmpty ? "" : $", {failures.Count} failed"));
+            }
+
+            return failures.IsEmpty ? PortalCli.ExitSuccess : PortalCli.ExitFailure;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The local path for a manifest path, or an error when it would land outside <paramref name="root"/>: through
+    /// <c>..</c>, an absolute path, or a symbolic link (file or folder) already inside the folder.
+    /// </summary>
+    internal static string SafeTarget(string root, string manifestPath)
+    {
+        var segments = manifestPath.Split('/');
+        if (manifestPath.Length == 0 || Path.IsPathRooted(manifestPath) || manifestPath.Contains('\\', StringComparison.Ordinal) || manifestPath.Contains('\0', StringComparison.Ordinal)
+            || segments.Any(s => s is "" or "." or ".."))
+        {
+            throw new CliException($"refusing to write \"{manifestPath}\": it is not a plain relative path inside {root}.");
+        }
+
+        var target = Path.GetFullPath(Path.Combine([root, .. segments]));
+        var rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+        if (!target.StartsWith(rootWithSeparator, StringComparison.Ordinal))
+            throw new CliException($"refusing to write \"{manifestPath}\": it resolves outside {root}.");
+
+        var current = root;
+        foreach (var segment in segments)
+        {
+            current = Path.Combine(current, segment);
+            var info = new FileInfo(current);
+            if (info.LinkTarget is not null)
+                throw new CliException($"refusing to write \"{manifestPath}\": {current} is a symbolic link, which could lead outside {root}.");
+            if (!info.Exists && !Directory.Exists(current))
+                break;
+        }
+
+        return target;
+    }
+
+    private static bool IsUpToDate(string target, VersionFileItem item, DigestCache cache)
+    {
+        var file = new FileInfo(target);
+        if (!file.Exists || file.Length != item.Size)
+            return false;
+        try
+        {
+            var identity = FileIdentity.Of(file);
+            var digest = cache.TryGet(file.FullName, identity);
+            if (digest is null)
+            {
+                var hashedAt = DateTime.UtcNow;
+                digest = TreeHasher.HashFile(file.FullName);
+                cache.Set(file.FullName, identity, digest, hashedAt);
+            }
+
+            return string.Equals(digest, item.Digest, StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // unreadable: try to replace it, and report if that fails too
+        }
+    }
+
+    /// <summary>Fills the target from the content cache (verified while copying) through a temporary file.</summary>
+    private static bool CopyFromCache(ContentCache content, VersionFileItem item, string target, DigestCache cache)
+    {
+        var folder = Path.GetDirectoryName(target)!;
+        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.portal-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            if (item.Digest is null || !content.TryCopyTo(item.Digest, temp))
+                return false;
+            var hashedAt = DateTime.UtcNow;
+            File.Move(temp, target, overwrite: true);
+            cache.Set(target, FileIdentity.Of(new FileInfo(target)), item.Digest, hashedAt);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // the download path reports the problem if it persists
+        }
+        finally
+        {
+            if (File.Exists(temp))
+                File.Delete(temp);
+        }
+    }
+
+    /// <summary>Downloads into a temporary file next to the target; returns an error message, or null on success.</summary>
+    private static async Task<string?> DownloadAsync(
+        PortalClient client, string slug, Guid versionId, VersionFileItem item, string target, DigestCache cache, ContentCache? content,
+        IProgress<long>? progress, CancellationToken ct)
+    {
+        var folder = Path.GetDirectoryName(target)!;
+        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.portal-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string digest;
+            long size;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var hashing = new HashingWriteStream(file))
+            {
+                await client.DownloadVersionFileAsync(slug, versionId, item.Path, hashing, progress, ct);
+                digest = hashing.Digest();
+                size = file.Length;
+            }
+
+            if (!string.Equals(digest, item.Digest, StringComparison.Ordinal) || size != item.Size)
+            {
+                return $"digest mismatch for {item.Path}: expected sha256:{item.Digest} ({item.Size} bytes), received sha256:{digest} ({size} bytes); not written";
+            }
+
+            content?.Add(digest, temp);
+            var hashedAt = DateTime.UtcNow;
+            File.Move(temp, target, overwrite: true);
+            cache.Set(target, FileIdentity.Of(new FileInfo(target)), digest, hashedAt);
+            return null;
+        }
+        catch (PortalApiException ex)
+        {
+            return $"{item.Path}: {ex.Detail} ({ex.Code}); not written";
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException)
+        {
+            return $"{item.Path}: {ex.Message}; not written";
+        }
+        finally
+        {
+            if (File.Exists(temp))
+                File.Delete(temp);
+        }
+    }
+
+    /// <summary>Hashes what is written through it, so a download is verified without reading the file back.</summary>
+    private sealed class HashingWriteStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public string Digest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _hash.AppendData(buffer, offset, count);
+            inner.Write(buffer, offset, count);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _hash.AppendData(buffer.Span);
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                _hash.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

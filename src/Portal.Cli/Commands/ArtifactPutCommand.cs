@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Portal.Client;
+using Portal.Client.Models;
+
+namespace Portal.Cli.Commands;
+
+/// <summary>
+/// <c>portal artifact put DIR|FILE… -p P -n NAME -t TYPE</c>: hashes the files (in parallel, skipping unchanged ones
+/// via the digest cache), sends the manifest, uploads only the blobs the server lacks, several at a time, and
+/// commits. Prints <c>name:vN</c>, or that nothing changed.
+/// </summary>
+internal static class ArtifactPutCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Folders (their contents, relative paths kept) and files (by file name).", Arity = ArgumentArity.OneOrMore };
+        var project = CommonOptions.Project();
+        var name = new Option<string>("--name", "-n") { Description = "Artifact name.", Required = true };
+        var type = new Option<string>("--type", "-t") { Description = "Artifact type, e.g. dataset, model, index.", Required = true };
+        var aliases = new Option<string[]>("--alias", "-a") { Description = "Alias to point at the new version (repeatable)." };
+        var meta = new Option<string[]>("--meta", "-m") { Description = "Metadata as key=value or @file.json (repeatable)." };
+        var description = new Option<string>("--description", "-d") { Description = "Markdown description of the version." };
+        var run = new Option<string>("--run") { Description = "Run that produced the version (default: PORTAL_RUN_ID)." };
+        var jobs = new Option<int>("--jobs") { Description = "Uploads in flight at once.", DefaultValueFactory = _ => 8 };
+        var json = CommonOptions.Json();
+        var command = new Command("put", "Upload files as a new artifact version.")
+        {
+            paths, project, name, type, aliases, meta, description, run, jobs, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var slug = cli.Project(parse.GetValue(project));
+            var artifact = parse.GetRequiredValue(name);
+            var options = new NewVersionOptions(
+                parse.GetRequiredValue(type), parse.GetValue(description), CliJson.ParseKeyValues(parse.GetValue(meta), "--meta"),
+                parse.GetValue(aliases), cli.Run(parse.GetValue(run)));
+            var parallel = Math.Clamp(parse.GetValue(jobs), 1, 64);
+            var given = parse.GetRequiredValue(paths).Select(p => Path.GetFullPath(p, cli.WorkingDirectory)).ToList();
+            var files = Collect(given, cli.WorkingDirectory);
+            using var client = cli.CreateClient();
+            var stopwatch = Stopwatch.StartNew();
+
+            var outcome = await ProgressDisplay.RunAsync(cli, async display =>
+            {
+                var cache = DigestCache.Open(cli.CacheFolder);
+                var (hashed, fromCache) = TreeHasher.Hash(files, cache, display.Step("hashing", files.Count, files.Sum(f => SizeOrZero(f.File))), ct);
+                var present = files.Select(f => f.File.FullName).ToHashSet(StringComparer.Ordinal);
+                foreach (var folder in given.Where(Directory.Exists))
+                    cache.Prune(folder, present);
+                cache.Save();
+                var hashSeconds = stopwatch.Elapsed.TotalSeconds;
+
+                var entries = hashed.Select(f => new ManifestEntryModel(f.ManifestPath, f.Digest, f.Size));
+                var created = await client.CreateVersionFromManifestAsync(slug, artifact, options, entries, ct);
+                if (created.Status != CreateVersionStatus.Pending)
+                    return new PutOutcome(created.Status, created.Version, hashed.Count, fromCache, hashSeconds, 0, 0);
+
+                var versionId = created.VersionId ?? throw new CliException("the portal created a pending version without an id.");
+                try
+                {
+                    var (count, bytes, committed) = await UploadAndCommitAsync(client, cli, slug, artifact, versionId, created, hashed, parallel, display, ct);
+                    return new PutOutcome(committed.Status, committed.Version, hashed.Count, fromCache, hashSeconds, count, bytes);
+                }
+                catch (Exception)
+                {
+                    await AbortQuietlyAsync(client, slug, artifact, versionId);
+                    throw;
+                }
+            });
+
+            var label = outcome.Version is null ? artifact : ArtifactCommand.Label(outcome.Version);
+            cli.Info($"{outcome.Files} files ({outcome.FromCache} digests from cache) hashed in {outcome.HashSeconds:0.00} s; uploaded {outcome.UploadedBlobs} blobs ({outcome.UploadedBytes} bytes) in {stopwatch.Elapsed.TotalSeconds:0.00} s total");
+            if (parse.GetValue(json))
+            {
+                cli.WriteJson(new
+                {
+                    outcome.Status,
+                    Version = outcome.Version is null ? null : label,
+                    VersionId = outcome.Version?.Id,
+                    outcome.Version?.ManifestDigest,
+                    outcome.Files,
+                    outcome.FromCache,
+                    outcome.UploadedBlobs,
+                    outcome.UploadedBytes,
+                });
+            }
+            else if (outcome.Status == CreateVersionStatus.Committed)
+            {
+                cli.Stdout.WriteLine(label);
+            }
+            else
+            {
+                cli.Stdout.WriteLine($"no new version: {label} has the same content");
+            }
+
+            return PortalCli.ExitSuccess;
+        });
+        return command;
+    }
+
+    /// <summary>Uploads the blobs the server lacks, several at a time, then commits the pending version.</summary>
+    private static async Task<(int Count, long Bytes, CommitVersionResponse Committed)> UploadAndCommitAsync(
+        PortalClient client, CliContext cli, string slug, string artifact, Guid versionId, CreateVersionResponse created,
+        IReadOnlyList<HashedFile> hashed, int parallel, ProgressDisplay display, CancellationToken ct)
+    {
+        IReadOnlyList<string> missing = created.MissingDigestsTruncated
+            ? await client.FindMissingBlobsAsync(hashed.Select(f => f.Digest), ct)
+            : created.MissingDigests;
+        var byDigest = hashed.GroupBy(f => f.Digest, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var uploads = missing
+            .Select(d => byDigest.TryGetValue(d, out var f) ? f : throw new CliException($"the portal asked for blob {d}, which is not in this manifest."))
+            .ToList();
+
+        var step = display.Step("uploading", uploads.Count, uploads.Sum(u => u.Size));
+        var progress = new Progress<long>(step.Advance);
+        await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (file, token) =>
+        {
+            await client.PutBlobAsync(file.Digest, file.File.FullName, cli.IsTerminal ? progress : null, token);
+            step.FileDone();
+        });
+        step.Complete();
+
+        var committed = await client.CommitVersionAsync(slug, artifact, versionId, ct);
+        return (uploads.Count, uploads.Sum(u => u.Size), committed);
+    }
+
+    /// <summary>
+    /// A failed or cancelled put leaves no pending version behind; the expiry job would remove it later, but until then
+    /// it shows up in the admin view as unfinished work. The original error is the one worth reporting.
+    /// </summary>
+    private static async Task AbortQuietlyAsync(PortalClient client, string slug, string artifact, Guid versionId)
+    {
+        try
+        {
+            await client.AbortVersionAsync(slug, artifact, versionId, CancellationToken.None);
+        }
+        catch (PortalApiException)
+        {
+            // Already committed by a concurrent put, already expired, or the server is gone: nothing to clean.
+        }
+    }
+
+    /// <summary>For the progress total only; a file that cannot be read is reported by the hasher with its path.</summary>
+    private static long SizeOrZero(FileInfo file)
+    {
+        try
+        {
+            return file.Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes);
+
+    /// <summary>The files to upload with their manifest paths ('/'-separated, relative to each given folder).</summary>
+    internal static List<LocalFile> Collect(IReadOnlyList<string> paths, string workingDirectory)
+    {
+        var files = new List<LocalFile>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var given in paths)
+        {
+            var full = Path.GetFullPath(given, workingDirectory);
+            if (Directory.Exists(full))
+            {
+                var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
+                foreach (var file in new DirectoryInfo(full).EnumerateFiles("*", enumeration))
+                    Add(Path.GetRelativePath(full, file.FullName).Replace(Path.DirectorySeparatorChar, '/'), file, given);
+            }
+            else if (File.Exists(full) || new FileInfo(full).LinkTarget is not null)
+            {
+                Add(Path.GetFileName(full), new FileInfo(full), given);
+            }
+            else
+            {
+                throw new CliException($"no such file or folder: {given}");
+            }
+        }
+
+        if (files.Count == 0)
+            throw new CliException("nothing to upload: the given folders are empty.");
+        return files;
+
+        void Add(string manifestPath, FileInfo file, string source)
+        {
+            if (!seen.TryAdd(manifestPath, source))
+                throw CliException.Usage($"{manifestPath} is in both {seen[manifestPath]} and {source}; a version cannot hold one path twice.");
+            files.Add(new LocalFile(manifestPath, file));
+        }
+    }
+}
