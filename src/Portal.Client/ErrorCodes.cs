@@ -49,4 +49,19 @@ public static class ErrorCodes
     public const string JobTypeInvalid = "job_type_invalid";
     public const string MetricInvalid = "metric_invalid";
     public const string VersionNotCommitted = "version_not_committed";
+    public const string TooManyDigests = "too_many_digests";
+
+    // Artifacts, versions and aliases.
+    public const string ArtifactNameInvalid = "artifact_name_invalid";
+    public const string ArtifactTypeInvalid = "artifact_type_invalid";
+    public const string ArtifactTypeMismatch = "artifact_type_mismatch";
+    public const string ArtifactNotFound = "artifact_not_found";
+    public const string VersionNotPending = "version_not_pending";
+    public const string BaseVersionNotFound = "base_version_not_found";
+    public const string BlobsMissing = "blobs_missing";
+    public const string MetadataInvalid = "metadata_invalid";
+    public const string AliasInvalid = "alias_invalid";
+    public const string AliasReserved = "alias_reserved";
+    public const string AliasNotFound = "alias_not_found";
+    public const string ContinuationTokenInvalid = "continuation_token_invalid";
 }

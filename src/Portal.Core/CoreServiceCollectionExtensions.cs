@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
+using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
 using Portal.Core.Storage;
@@ -19,6 +20,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPortalBlobStore(configuration);
         services.AddAccessFeature(configuration);
         services.AddProjectsFeature();
+        services.AddArtifactsFeature(configuration);
         services.AddArtifactReading();
         services.AddRunsFeature();
         return services;

@@ -29,6 +29,8 @@ api.MapAccessApi();
 api.MapProjectsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
+api.MapArtifactsApi();
+api.MapBlobsApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

@@ -1,0 +1,107 @@
+using System.Text.Json;
+
+namespace Portal.Client.Models;
+
+/// <summary>Answer to <c>PUT /api/v1/blobs/sha256/{digest}</c>.</summary>
+public sealed record BlobPutResponse(string Digest, long Size, bool AlreadyStored);
+
+/// <summary>Body of <c>POST /api/v1/blobs/missing</c>: at most <see cref="MaxDigests"/> digests.</summary>
+public sealed record MissingBlobsRequest(IReadOnlyList<string>? Digests)
+{
+    public const int MaxDigests = 10_000;
+}
+
+public sealed record MissingBlobsResponse(IReadOnlyList<string> Missing);
+
+/// <summary>One file of a manifest as the API carries it (NDJSON lines have the same fields).</summary>
+public sealed record ManifestEntryModel(string Path, string Digest, long Size, string? Ref = null, JsonElement? Extra = null);
+
+/// <summary>
+/// JSON body of <c>POST …/artifacts/{name}/versions</c>. Either <see cref="Entries"/> (a whole, small manifest) or
+/// <see cref="Base"/> with <see cref="Upserts"/>/<see cref="Deletes"/> (a patch of an existing version). Large
+/// manifests go as an NDJSON body instead, with these fields as query parameters.
+/// </summary>
+public sealed record CreateVersionRequest(
+    string? Type,
+    string? Description = null,
+    JsonElement? Metadata = null,
+    IReadOnlyList<string>? Aliases = null,
+    Guid? RunId = null,
+    IReadOnlyList<ManifestEntryModel>? Entries = null,
+    string? Base = null,
+    IReadOnlyList<ManifestEntryModel>? Upserts = null,
+    IReadOnlyList<string>? Deletes = null);
+
+public static class CreateVersionStatus
+{
+    /// <summary>A new version waits for its blobs; upload <c>missingDigests</c>, then commit.</summary>
+    public const string Pending = "pending";
+
+    /// <summary>The manifest equals the current <c>latest</c>; nothing was created.</summary>
+    public const string Unchanged = "unchanged";
+
+    /// <summary>The version is committed and has its <c>vN</c>.</summary>
+    public const string Committed = "committed";
+}
+
+/// <summary>
+/// Answer to creating a version: <c>pending</c> with the version id and the blobs the server still needs, or
+/// <c>unchanged</c> with the existing version. <see cref="MissingDigestsTruncated"/> is true when more than
+/// <see cref="MaxMissingDigests"/> are missing; the rest are found with <c>POST /api/v1/blobs/missing</c>.
+/// </summary>
+public sealed record CreateVersionResponse(
+    string Status,
+    Guid? VersionId,
+    string ManifestDigest,
+    long FileCount,
+    long TotalSize,
+    IReadOnlyList<string> MissingDigests,
+    bool MissingDigestsTruncated = false,
+    ArtifactVersionResponse? Version = null)
+{
+    public const int MaxMissingDigests = 100_000;
+}
+
+/// <summary>Answer to a commit: <c>committed</c>, or <c>unchanged</c> when an identical version became latest first.</summary>
+public sealed record CommitVersionResponse(string Status, ArtifactVersionResponse Version);
+
+public sealed record ArtifactVersionResponse(
+    Guid Id,
+    string ArtifactName,
+    string ArtifactType,
+    int Index,
+    string Version,
+    string ManifestDigest,
+    long FileCount,
+    long TotalSize,
+    JsonElement Metadata,
+    string Description,
+    Guid? CreatedByRunId,
+    string? CreatedById,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset CommittedAt,
+    IReadOnlyList<string> Aliases);
+
+public sealed record ArtifactResponse(
+    Guid Id,
+    string Name,
+    string Type,
+    string Description,
+    DateTimeOffset CreatedAt,
+    int VersionCount,
+    string? LatestVersion);
+
+public sealed record SetAliasRequest(string? Version, string? Reason = null);
+
+public sealed record ArtifactAliasResponse(string Name, Guid VersionId, string Version, DateTimeOffset UpdatedAt);
+
+/// <summary>One move of an alias; <see cref="ToVersion"/> is null when the alias was removed.</summary>
+public sealed record AliasEventResponse(
+    string Alias,
+    Guid? FromVersionId,
+    string? FromVersion,
+    Guid? ToVersionId,
+    string? ToVersion,
+    string? ActorId,
+    DateTimeOffset At,
+    string Reason);

@@ -1,0 +1,153 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Portal.Client;
+using Portal.Client.Models;
+using Portal.Core.Data;
+using Portal.Core.Features.Access;
+using Portal.Core.Features.Auditing;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>Custom aliases (<c>staging</c>, <c>production</c> …): set, remove, and their history.</summary>
+public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, TimeProvider clock)
+{
+    private const int MaxReasonLength = 2000;
+    private const int MaxAttempts = 5;
+
+    public async Task<ArtifactAliasResponse> SetAsync(ClaimsPrincipal user, string slug, string name, string alias, SetAliasRequest request, CancellationToken ct = default)
+    {
+        var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
+        ArtifactNames.ValidateCustomAlias(alias);
+        var reason = ValidateReason(request.Reason);
+        if (string.IsNullOrWhiteSpace(request.Version))
+            throw PortalException.BadRequest(ErrorCodes.ValidationFailed, "Say which version the alias should point at: \"version\": \"v3\" (or an alias, version id or digest).");
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await MoveAsync(grant, name, alias, request.Version.Trim(), reason, ct);
+            }
+            catch (Exception ex) when (attempt < MaxAttempts && DatabaseErrors.IsWriteConflict(ex))
+            {
+                // Two requests created the same new alias at once; the retry sees the winner's row and moves it.
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
+            }
+        }
+    }
+
+    public async Task DeleteAsync(ClaimsPrincipal user, string slug, string name, string alias, string? reason = null, CancellationToken ct = default)
+    {
+        var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
+        ArtifactNames.ValidateCustomAlias(alias);
+        var why = ValidateReason(reason);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct)
+                ?? throw AliasNotFound(name, alias);
+            var now = clock.GetUtcNow();
+            AliasMoves.Move(db, artifact.Id, existing, alias, null, grant.UserId, now, why);
+            db.Record(now, grant.UserId, grant.Project.Id, "artifact_alias.removed", "artifact_alias", $"{artifact.Id}/{alias}",
+                before: new { artifact = name, alias, versionId = existing.VersionId });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        });
+    }
+
+    /// <summary>Every move of the alias, newest first (<c>latest</c> included).</summary>
+    public async Task<IReadOnlyList<AliasEventResponse>> HistoryAsync(ClaimsPrincipal user, string slug, string name, string alias, CancellationToken ct = default)
+    {
+        var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
+        var events = await db.AliasEvents.AsNoTracking()
+            .Where(e => e.ArtifactId == artifact.Id && e.AliasName == alias)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Take(1000)
+            .ToListAsync(ct);
+        if (events.Count == 0)
+            throw AliasNotFound(name, alias);
+
+        var ids = events.SelectMany(e => new[] { e.FromVersionId, e.ToVersionId }).OfType<Guid>().Distinct().ToList();
+        var indexes = await db.ArtifactVersions.AsNoTracking()
+            .Where(v => ids.Contains(v.Id))
+            .Select(v => new { v.Id, v.Index })
+            .ToDictionaryAsync(v => v.Id, v => v.Index, ct);
+        string? Label(Guid? id) => id is { } v && indexes.GetValueOrDefault(v) is { } index ? ArtifactNames.FormatIndex(index) : null;
+        return events
+            .Select(e => new AliasEventResponse(e.AliasName, e.FromVersionId, Label(e.FromVersionId), e.ToVersionId, Label(e.ToVersionId), e.ActorId, e.At, e.Reason))
+            .ToList();
+    }
+
+    /// <summary>The version the alias pointed at at <paramref name="time"/>: "what was in production on 3 March at 14:00".</summary>
+    public async Task<ArtifactVersionResponse> AtAsync(ClaimsPrincipal user, string slug, string name, string alias, DateTimeOffset time, CancellationToken ct = default)
+    {
+        var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
+        var pointedAt = await db.AliasEvents.AsNoTracking()
+            .Where(e => e.ArtifactId == artifact.Id && e.AliasName == alias && e.At <= time)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Select(e => new { e.ToVersionId })
+            .FirstOrDefaultAsync(ct);
+        var version = pointedAt?.ToVersionId is { } versionId
+            ? await db.ArtifactVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId && v.State == VersionState.Committed, ct)
+            : null;
+        if (version is null)
+        {
+            throw PortalException.NotFound(ErrorCodes.AliasNotFound,
+                $"Alias '{alias}' of artifact '{name}' did not point at any version at {time:O}.");
+        }
+        return await VersionQueries.ToResponseAsync(db, artifact, version, ct);
+    }
+
+    private async Task<ArtifactAliasResponse> MoveAsync(ProjectAccessGrant grant, string name, string alias, string reference, string reason, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var version = await VersionQueries.ResolveAsync(db, artifact.Id, reference, ct)
+                ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no committed version '{reference}'.");
+            var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct);
+            var now = clock.GetUtcNow();
+            var before = existing?.VersionId;
+            AliasMoves.Move(db, artifact.Id, existing, alias, version.Id, grant.UserId, now, reason);
+            if (before != version.Id)
+            {
+                db.Record(now, grant.UserId, grant.Project.Id, "artifact_alias.moved", "artifact_alias", $"{artifact.Id}/{alias}",
+                    before: new { versionId = before }, after: new { artifact = name, alias, versionId = version.Id, version = ArtifactNames.FormatIndex(version.Index!.Value) });
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            var updatedAt = before == version.Id ? existing!.UpdatedAt : now;
+            return new ArtifactAliasResponse(alias, version.Id, ArtifactNames.FormatIndex(version.Index!.Value), updatedAt);
+        });
+    }
+
+    /// <summary>Takes the artifact row's write lock so alias moves and commits of one artifact happen one after another.</summary>
+    private static async Task<Artifact> LockArtifactAsync(PortalDbContext db, ProjectAccessGrant grant, string name, CancellationToken ct)
+    {
+        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
+        await db.Artifacts.Where(a => a.Id == artifact.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
+        return artifact;
+    }
+
+    private static string ValidateReason(string? reason)
+    {
+        var text = reason?.Trim() ?? "";
+        if (text.Length > MaxReasonLength)
+            throw PortalException.BadRequest(ErrorCodes.ValidationFailed, $"A reason has at most {MaxReasonLength:N0} characters (got {text.Length:N0}).");
+        return text;
+    }
+
+    private static PortalException AliasNotFound(string name, string alias) =>
+        PortalException.NotFound(ErrorCodes.AliasNotFound, $"Artifact '{name}' has no alias '{alias}'.");
+}

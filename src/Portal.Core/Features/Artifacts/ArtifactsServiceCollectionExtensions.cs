@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Storage;
+
+namespace Portal.Core.Features.Artifacts;
+
+public static class ArtifactsServiceCollectionExtensions
+{
+    /// <summary>Blob uploads, version creation and commit, aliases and the read side of artifacts.</summary>
+    public static IServiceCollection AddArtifactsFeature(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddPortalBlobStore(configuration);
+        services.AddScoped<BlobUploads>();
+        services.AddScoped<RangeWriter>();
+        services.AddScoped<CreateVersion>();
+        services.AddScoped<CommitVersion>();
+        services.AddScoped<ArtifactAliases>();
+        services.AddScoped<ArtifactCatalog>();
+        return services;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Client;
+using Portal.Client.Models;
+using Portal.Core.Data;
+using Portal.Core.Features.Access;
+using Portal.Core.Storage;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>
+/// Blob upload and the "which of these do you still need?" question. Blobs are not owned by a project (the same bytes
+/// are stored once for everyone), so the right to upload is "contributor somewhere"; what a blob belongs to is decided
+/// by the manifests that name it.
+/// </summary>
+public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IBlobStore store, IOptions<BlobStoreOptions> options, TimeProvider clock)
+{
+    // SQL Server allows 2,100 parameters per command and EF Core 10 sends a Contains list as one parameter per item.
+    internal const int LookupChunk = 1000;
+
+    public long MaxBlobBytes => options.Value.MaxBlobBytes;
+
+    /// <summary>Streams <paramref name="content"/> into the store under <paramref name="digest"/> and records it.</summary>
+    /// <exception cref="PortalException">400 <c>digest_invalid</c>, 422 <c>digest_mismatch</c>, 413 <c>blob_too_large</c>,
+    /// 403 when the user may not upload.</exception>
+    public async Task<BlobPutResponse> PutAsync(ClaimsPrincipal user, string digest, Stream content, long? declaredLength, CancellationToken ct = default)
+    {
+        ContentDigest.Validate(digest);
+        await RequireUploaderAsync(user, ct);
+        var max = MaxBlobBytes;
+        if (declaredLength > max)
+            throw TooLarge(max);
+
+        var result = await store.PutAsync(digest, content, max, ct);
+        // Recorded after the bytes are in place: a StoredBlob row always means the store holds verified bytes.
+        // An existing blob without a row (row lost, or stored by a job) gets its row now.
+        await RecordAsync(result, ct);
+        return new BlobPutResponse(result.Digest, result.Size, result.AlreadyExisted);
+    }
+
+    /// <summary>The digests among <paramref name="request"/> that the portal does not hold (corrupt ones count as missing).</summary>
+    public async Task<MissingBlobsResponse> MissingAsync(ClaimsPrincipal user, MissingBlobsRequest request, CancellationToken ct = default)
+    {
+        await RequireUploaderAsync(user, ct);
+        var digests = request.Digests ?? [];
+        if (digests.Count > MissingBlobsRequest.MaxDigests)
+        {
+            throw PortalException.BadRequest(
+                ErrorCodes.TooManyDigests,
+                $"Ask about at most {MissingBlobsRequest.MaxDigests:N0} digests per request (got {digests.Count:N0}); split the list.");
+        }
+        foreach (var digest in digests)
+            ContentDigest.Validate(digest);
+
+        var distinct = digests.Distinct(StringComparer.Ordinal).ToList();
+        var stored = await StoredAmongAsync(distinct, ct);
+        return new MissingBlobsResponse(distinct.Where(d => !stored.Contains(d)).ToList());
+    }
+
+    /// <summary>Which of <paramref name="digests"/> are stored and not known to be corrupt.</summary>
+    internal async Task<HashSet<string>> StoredAmongAsync(IReadOnlyCollection<string> digests, CancellationToken ct)
+    {
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        foreach (var chunk in digests.Chunk(LookupChunk))
+        {
+            var found = await db.StoredBlobs.AsNoTracking()
+                .Where(b => chunk.Contains(b.Digest) && !b.Corrupt)
+                .Select(b => b.Digest)
+                .ToListAsync(ct);
+            stored.UnionWith(found);
+        }
+        return stored;
+    }
+
+    private async Task RecordAsync(BlobPutResult result, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.StoredBlobs.AnyAsync(b => b.Digest == result.Digest, ct))
+            return;
+
+        db.StoredBlobs.Add(new StoredBlob { Digest = result.Digest, Size = result.Size, StoredAt = clock.GetUtcNow() });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // A parallel upload of the same bytes recorded it first; the blob is stored either way.
+        }
+    }
+
+    private async Task RequireUploaderAsync(ClaimsPrincipal user, CancellationToken ct)
+    {
+        var userId = ProjectAccess.UserId(user) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var allowed = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            // Roles are stored as strings, so "at least Contributor" is spelled "not Viewer".
+            .AnyAsync(u => u.IsSiteAdmin || db.Memberships.Any(m => m.UserId == userId && m.Role != ProjectRole.Viewer), ct);
+        if (!allowed)
+            throw PortalException.Forbidden("Uploading blobs needs the Contributor role in at least one project. Ask a project admin to change your role.");
+    }
+
+    private static PortalException TooLarge(long max) =>
+        new(413, ErrorCodes.BlobTooLarge, $"A blob may be at most {max:N0} bytes (Storage:MaxBlobBytes).", new Dictionary<string, object?> { ["maxBytes"] = max });
+}

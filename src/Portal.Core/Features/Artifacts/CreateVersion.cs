@@ -1,0 +1,263 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Portal.Client;
+using Portal.Client.Models;
+using Portal.Core.Data;
+using Portal.Core.Features.Access;
+using Portal.Core.Features.Artifacts.Manifests;
+using Portal.Core.Features.Auditing;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>What describes a new version besides its manifest (JSON body fields, or query parameters in NDJSON mode).</summary>
+public sealed record NewVersionFields(string? Type, string? Description, string? MetadataJson, IReadOnlyList<string>? Aliases, Guid? RunId);
+
+/// <summary>
+/// Step 1 of the upload protocol: turns a manifest (whole, or a base version plus a patch) into a
+/// <see cref="VersionState.Pending"/> version and names the blobs the portal still needs. The manifest is streamed:
+/// read → external sort → ranges, each range stored as it closes, so memory holds one range plus the sorter's buffer.
+/// </summary>
+public sealed class CreateVersion(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    ProjectAccess access,
+    RangeWriter ranges,
+    TimeProvider clock)
+{
+    private const int MaxDescriptionLength = 20_000;
+    private const int MaxMetadataLength = 1024 * 1024;
+    private const int MaxRequestedAliases = 32;
+    private const int MaxInsertAttempts = 5;
+
+    /// <summary>A full manifest as NDJSON (optionally gzip), in any order.</summary>
+    public Task<CreateVersionResponse> FromNdjsonAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, Stream body, CancellationToken ct = default) =>
+        CreateAsync(user, slug, name, fields, _ => new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, ct), ct), ct);
+
+    /// <summary>A full manifest in a JSON body (small manifests), in any order.</summary>
+    public Task<CreateVersionResponse> FromEntriesAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, IReadOnlyList<ManifestEntryModel> entries, CancellationToken ct = default)
+    {
+        var converted = entries.Select((e, i) => ToEntry(e, i + 1)).ToList();
+        return CreateAsync(user, slug, name, fields, _ => new ManifestSorter().SortAsync(converted.ToAsyncEnumerable(), ct), ct);
+    }
+
+    /// <summary>A committed version of the same artifact (<c>vN</c>, alias, id or digest) with upserts and deletes applied.</summary>
+    public Task<CreateVersionResponse> FromPatchAsync(
+        ClaimsPrincipal user, string slug, string name, NewVersionFields fields, string baseReference,
+        IReadOnlyList<ManifestEntryModel> upserts, IReadOnlyList<string> deletes, CancellationToken ct = default)
+    {
+        var patch = new ManifestPatch(upserts.Select((e, i) => ToEntry(e, i + 1)), deletes);
+        return CreateAsync(user, slug, name, fields, artifact =>
+        {
+            var baseVersion = artifact?.BaseVersion ?? throw BaseNotFound(name, baseReference);
+            return patch.ApplyAsync(VersionQueries.ReadEntriesAsync(dbFactory, baseVersion.Id, ct), ct);
+        }, ct, baseReference);
+    }
+
+    private sealed record ExistingArtifact(Artifact Artifact, ArtifactVersion? BaseVersion);
+
+    private async Task<CreateVersionResponse> CreateAsync(
+        ClaimsPrincipal user, string slug, string name, NewVersionFields fields,
+        Func<ExistingArtifact?, IAsyncEnumerable<ManifestEntry>> sortedEntries, CancellationToken ct, string? baseReference = null)
+    {
+        var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
+        ArtifactNames.ValidateName(name);
+        var (type, description, metadataJson, aliases) = ValidateFields(fields);
+
+        // Everything that can be refused cheaply is checked before the manifest is read.
+        ExistingArtifact? existing;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var artifact = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.ProjectId == grant.Project.Id && a.Name == name, ct);
+            if (artifact is null && type is null)
+                throw PortalException.BadRequest(ErrorCodes.ArtifactTypeInvalid, $"Artifact '{name}' does not exist yet: give its type (such as dataset or model) to create it.");
+            if (artifact is not null && type is not null && artifact.Type != type)
+                throw TypeMismatch(name, artifact.Type, type);
+            if (fields.RunId is { } runId && !await db.Runs.AnyAsync(r => r.Id == runId && r.ProjectId == grant.Project.Id, ct))
+                throw PortalException.NotFound(ErrorCodes.RunNotFound, $"Run {runId} does not exist in project '{slug}'.");
+            ArtifactVersion? baseVersion = null;
+            if (baseReference is not null)
+            {
+                baseVersion = artifact is null ? null : await VersionQueries.ResolveAsync(db, artifact.Id, baseReference, ct);
+                if (baseVersion is null)
+                    throw BaseNotFound(name, baseReference);
+            }
+            existing = artifact is null ? null : new ExistingArtifact(artifact, baseVersion);
+        }
+
+        var summary = await ManifestRangeBuilder.BuildAsync(
+            sortedEntries(existing),
+            async (range, token) => await ranges.WriteIfMissingAsync(range, token),
+            ct);
+
+        var (artifactRow, artifactCreated) = existing is not null ? (existing.Artifact, false) : await EnsureArtifactAsync(grant, name, type!, ct);
+        if (type is not null && artifactRow.Type != type)
+            throw TypeMismatch(name, artifactRow.Type, type);
+
+        await using var context = await dbFactory.CreateDbContextAsync(ct);
+        var latest = await context.Aliases.AsNoTracking()
+            .Where(a => a.ArtifactId == artifactRow.Id && a.Name == ArtifactNames.Latest)
+            .Select(a => a.Version)
+            .SingleOrDefaultAsync(ct);
+        if (latest is not null && latest.ManifestDigest == summary.Digest)
+        {
+            // Same content as latest: like W&B, no new version; the answer names the existing one.
+            var current = await VersionQueries.ToResponseAsync(context, artifactRow, latest, ct);
+            return new CreateVersionResponse(CreateVersionStatus.Unchanged, latest.Id, summary.Digest, summary.FileCount, summary.TotalSize, [], Version: current);
+        }
+
+        var now = clock.GetUtcNow();
+        var version = new ArtifactVersion
+        {
+            Id = Guid.NewGuid(),
+            ArtifactId = artifactRow.Id,
+            ManifestDigest = summary.Digest,
+            State = VersionState.Pending,
+            FileCount = summary.FileCount,
+            TotalSize = summary.TotalSize,
+            MetadataJson = metadataJson,
+            Description = description,
+            CreatedByRunId = fields.RunId,
+            CreatedById = grant.UserId,
+            CreatedAt = now,
+            RequestedAliasesJson = JsonSerializer.Serialize(aliases),
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await InsertPendingAsync(context, artifactRow, artifactCreated, version, summary, grant, now, ct);
+                break;
+            }
+            catch (Exception ex) when (attempt < MaxInsertAttempts && DatabaseErrors.IsWriteConflict(ex))
+            {
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
+            }
+        }
+
+        var missing = await VersionQueries.MissingDigestsAsync(context, version.Id, CreateVersionResponse.MaxMissingDigests + 1, ct);
+        var truncated = missing.Count > CreateVersionResponse.MaxMissingDigests;
+        if (truncated)
+            missing.RemoveAt(missing.Count - 1);
+        return new CreateVersionResponse(CreateVersionStatus.Pending, version.Id, summary.Digest, summary.FileCount, summary.TotalSize, missing, truncated);
+    }
+
+    /// <summary>
+    /// Inserts the pending version and its range list. The artifact row is locked first, as commits and alias moves
+    /// do, so every writer takes the artifact lock before the audit chain's and they cannot deadlock.
+    /// </summary>
+    private static async Task InsertPendingAsync(
+        PortalDbContext context, Artifact artifact, bool artifactCreated, ArtifactVersion version, ManifestSummary summary, ProjectAccessGrant grant, DateTimeOffset now, CancellationToken ct)
+    {
+        var artifactId = artifact.Id;
+        var name = artifact.Name;
+        await context.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            context.ChangeTracker.Clear();
+            await using var transaction = await context.Database.BeginTransactionAsync(ct);
+            await context.Artifacts.Where(a => a.Id == artifactId)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
+            context.ArtifactVersions.Add(version);
+            if (artifactCreated)
+            {
+                context.Record(artifact.CreatedAt, grant.UserId, grant.Project.Id, "artifact.created", "artifact", artifactId.ToString(),
+                    after: new { name, type = artifact.Type });
+            }
+            context.VersionRanges.AddRange(summary.RangeDigests.Select((digest, ordinal) => new VersionRange { VersionId = version.Id, Ordinal = ordinal, RangeDigest = digest }));
+            context.Record(now, grant.UserId, grant.Project.Id, "artifact_version.created", "artifact_version", version.Id.ToString(),
+                after: new { artifact = name, version.ManifestDigest, version.FileCount, version.TotalSize });
+            await context.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        });
+    }
+
+    /// <summary>
+    /// The artifact, created on its first version; true when this call created it. Parallel first versions race on
+    /// the unique name and the losers use the winner's row. The insert is deliberately not audited here: its audit
+    /// event goes with the version insert, which takes the artifact lock before the audit chain's like every other
+    /// artifact writer (taking the chain's lock here, around a contended unique insert, deadlocked on PostgreSQL).
+    /// </summary>
+    private async Task<(Artifact Artifact, bool Created)> EnsureArtifactAsync(ProjectAccessGrant grant, string name, string type, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var artifact = new Artifact { Id = Guid.NewGuid(), ProjectId = grant.Project.Id, Name = name, Type = type, CreatedAt = clock.GetUtcNow() };
+        try
+        {
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                db.Artifacts.Add(artifact);
+                await db.SaveChangesAsync(ct);
+            });
+            return (artifact, true);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            await using var again = await dbFactory.CreateDbContextAsync(ct);
+            return (await again.Artifacts.AsNoTracking().SingleAsync(a => a.ProjectId == grant.Project.Id && a.Name == name, ct), false);
+        }
+    }
+
+    private static (string? Type, string Description, string MetadataJson, List<string> Aliases) ValidateFields(NewVersionFields fields)
+    {
+        var type = string.IsNullOrEmpty(fields.Type) ? null : fields.Type;
+        if (type is not null)
+            ArtifactNames.ValidateType(type);
+
+        var description = fields.Description ?? "";
+        if (description.Length > MaxDescriptionLength)
+            throw PortalException.BadRequest(ErrorCodes.ValidationFailed, $"A version description has at most {MaxDescriptionLength:N0} characters (got {description.Length:N0}).");
+
+        var metadataJson = "{}";
+        if (!string.IsNullOrWhiteSpace(fields.MetadataJson))
+        {
+            if (fields.MetadataJson.Length > MaxMetadataLength)
+                throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, $"Metadata is at most {MaxMetadataLength:N0} characters of JSON.");
+            try
+            {
+                using var document = JsonDocument.Parse(fields.MetadataJson);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                    throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, "Metadata must be a JSON object, such as {\"rows\": 1200}.");
+                metadataJson = document.RootElement.GetRawText();
+            }
+            catch (JsonException ex)
+            {
+                throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, $"Metadata is not valid JSON: {ex.Message}");
+            }
+        }
+
+        var aliases = (fields.Aliases ?? []).Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()).Distinct(StringComparer.Ordinal).ToList();
+        if (aliases.Count > MaxRequestedAliases)
+            throw PortalException.BadRequest(ErrorCodes.AliasInvalid, $"Ask for at most {MaxRequestedAliases} aliases per version (got {aliases.Count}).");
+        foreach (var alias in aliases)
+            ArtifactNames.ValidateCustomAlias(alias);
+        return (type, description, metadataJson, aliases);
+    }
+
+    private static ManifestEntry ToEntry(ManifestEntryModel model, int position)
+    {
+        string? extra = null;
+        if (model.Extra is { } element && element.ValueKind != JsonValueKind.Null)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw PortalException.BadRequest(ErrorCodes.ManifestMalformed, $"Entry {position}: field \"extra\" must be a JSON object.",
+                    new Dictionary<string, object?> { ["line"] = position });
+            }
+            extra = element.GetRawText();
+        }
+        if (model.Path is null || model.Digest is null)
+        {
+            throw PortalException.BadRequest(ErrorCodes.ManifestMalformed, $"Entry {position}: fields \"path\" and \"digest\" are required.",
+                new Dictionary<string, object?> { ["line"] = position });
+        }
+        return new ManifestEntry(model.Path, model.Digest, model.Size, model.Ref, extra);
+    }
+
+    private static PortalException TypeMismatch(string name, string existingType, string requestedType) =>
+        PortalException.Conflict(ErrorCodes.ArtifactTypeMismatch,
+            $"Artifact '{name}' has type '{existingType}', not '{requestedType}'; use another name or the same type.",
+            new Dictionary<string, object?> { ["type"] = existingType });
+
+    private static PortalException BaseNotFound(string name, string reference) =>
+        PortalException.NotFound(ErrorCodes.BaseVersionNotFound, $"Artifact '{name}' has no committed version '{reference}' to use as the base.");
+}

@@ -1,0 +1,153 @@
+using System.Data;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using Portal.Core.Data;
+using Portal.Core.Features.Artifacts.Manifests;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>
+/// Stores manifest ranges, each at most once. A range's entries are written with the provider's bulk path (EF Core's
+/// change tracker costs more than the insert itself at a million rows): a prepared command on SQLite, binary COPY on
+/// PostgreSQL, SqlBulkCopy on SQL Server. The range row and its entries go in one transaction, so a range that exists
+/// is always complete.
+/// </summary>
+public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, DatabaseOptions database)
+{
+    // Matches the migrations of all three providers (default EF Core naming).
+    private const string Table = "RangeEntries";
+    private static readonly string[] Columns = ["RangeDigest", "Ordinal", "Path", "Digest", "Size", "Ref", "ExtraJson"];
+
+    /// <summary>Writes <paramref name="range"/> unless a range with its digest is stored; true when it wrote it.</summary>
+    public async ValueTask<bool> WriteIfMissingAsync(BuiltRange range, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.ManifestRanges.AnyAsync(r => r.Digest == range.Digest, ct))
+            return false;
+
+        try
+        {
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                db.ManifestRanges.Add(new ManifestRange
+                {
+                    Digest = range.Digest,
+                    EntryCount = range.EntryCount,
+                    TotalSize = range.TotalSize,
+                    FirstPath = range.FirstPath,
+                    LastPath = range.LastPath,
+                });
+                await db.SaveChangesAsync(ct);
+                await InsertEntriesAsync(db, range, ct);
+                await transaction.CommitAsync(ct);
+            });
+            return true;
+        }
+        catch (Exception ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // Another upload of the same content stored this range first; ranges are immutable, so theirs is ours.
+            return false;
+        }
+    }
+
+    private Task InsertEntriesAsync(PortalDbContext db, BuiltRange range, CancellationToken ct) =>
+        database.Provider switch
+        {
+            DatabaseProvider.Sqlite => InsertSqliteAsync(db, range, ct),
+            DatabaseProvider.Postgres => InsertPostgresAsync(db, range, ct),
+            DatabaseProvider.SqlServer => InsertSqlServerAsync(db, range, ct),
+            _ => throw new InvalidOperationException($"No bulk insert for provider {database.Provider}."),
+        };
+
+    private static async Task InsertSqliteAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
+    {
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText =
+            $"INSERT INTO \"{Table}\" ({string.Join(", ", Columns.Select(c => $"\"{c}\""))}) VALUES ($range, $ordinal, $path, $digest, $size, $ref, $extra)";
+        var rangeDigest = command.Parameters.Add("$range", SqliteType.Text);
+        var ordinal = command.Parameters.Add("$ordinal", SqliteType.Integer);
+        var path = command.Parameters.Add("$path", SqliteType.Text);
+        var digest = command.Parameters.Add("$digest", SqliteType.Text);
+        var size = command.Parameters.Add("$size", SqliteType.Integer);
+        var reference = command.Parameters.Add("$ref", SqliteType.Text);
+        var extra = command.Parameters.Add("$extra", SqliteType.Text);
+        // Prepared once, executed per entry: SQLite has no bulk protocol, and inside one transaction this is its fastest path.
+        command.Prepare();
+        rangeDigest.Value = range.Digest;
+        for (var i = 0; i < range.Entries.Count; i++)
+        {
+            var entry = range.Entries[i];
+            ordinal.Value = i;
+            path.Value = entry.Path;
+            digest.Value = entry.Digest;
+            size.Value = entry.Size;
+            reference.Value = (object?)entry.Ref ?? DBNull.Value;
+            extra.Value = (object?)entry.ExtraJson ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static async Task InsertPostgresAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        // COPY runs in the connection's open transaction.
+        await using var import = await connection.BeginBinaryImportAsync(
+            $"COPY \"{Table}\" ({string.Join(", ", Columns.Select(c => $"\"{c}\""))}) FROM STDIN (FORMAT BINARY)", ct);
+        for (var i = 0; i < range.Entries.Count; i++)
+        {
+            var entry = range.Entries[i];
+            await import.StartRowAsync(ct);
+            await import.WriteAsync(range.Digest, NpgsqlDbType.Char, ct);
+            await import.WriteAsync(i, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(entry.Path, NpgsqlDbType.Varchar, ct);
+            await import.WriteAsync(entry.Digest, NpgsqlDbType.Char, ct);
+            await import.WriteAsync(entry.Size, NpgsqlDbType.Bigint, ct);
+            if (entry.Ref is null)
+                await import.WriteNullAsync(ct);
+            else
+                await import.WriteAsync(entry.Ref, NpgsqlDbType.Varchar, ct);
+            if (entry.ExtraJson is null)
+                await import.WriteNullAsync(ct);
+            else
+                await import.WriteAsync(entry.ExtraJson, NpgsqlDbType.Text, ct);
+        }
+        await import.CompleteAsync(ct);
+    }
+
+    private static async Task InsertSqlServerAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
+    {
+        var connection = (SqlConnection)db.Database.GetDbConnection();
+        var transaction = (SqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        // A range has at most 4,096 entries, so one DataTable per range stays small.
+        using var rows = new DataTable(Table);
+        rows.Columns.Add(Columns[0], typeof(string));
+        rows.Columns.Add(Columns[1], typeof(int));
+        rows.Columns.Add(Columns[2], typeof(string));
+        rows.Columns.Add(Columns[3], typeof(string));
+        rows.Columns.Add(Columns[4], typeof(long));
+        rows.Columns.Add(Columns[5], typeof(string));
+        rows.Columns.Add(Columns[6], typeof(string));
+        for (var i = 0; i < range.Entries.Count; i++)
+        {
+            var entry = range.Entries[i];
+            rows.Rows.Add(range.Digest, i, entry.Path, entry.Digest, entry.Size, (object?)entry.Ref ?? DBNull.Value, (object?)entry.ExtraJson ?? DBNull.Value);
+        }
+
+        using var bulk = new SqlBulkCopy(connection, SqlBulkCopyOptions.CheckConstraints, transaction)
+        {
+            DestinationTableName = $"[{Table}]",
+            BatchSize = 0,
+        };
+        foreach (var column in Columns)
+            bulk.ColumnMappings.Add(column, column);
+        await bulk.WriteToServerAsync(rows, ct);
+    }
+}

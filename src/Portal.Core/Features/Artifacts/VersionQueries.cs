@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Portal.Client.Models;
+using Portal.Core.Data;
+using Portal.Core.Features.Artifacts.Manifests;
+using Portal.Core.Storage;
+
+namespace Portal.Core.Features.Artifacts;
+
+/// <summary>Queries over versions shared by the use cases: resolving references, reading manifests, finding missing blobs.</summary>
+internal static class VersionQueries
+{
+    /// <summary>
+    /// The committed version <paramref name="reference"/> names in the artifact: <c>vN</c>, a version id, a manifest
+    /// digest (the newest version with it), or an alias (<c>latest</c> included). Pending and failed versions are
+    /// never found.
+    /// </summary>
+    public static async Task<ArtifactVersion?> ResolveAsync(PortalDbContext db, Guid artifactId, string reference, CancellationToken ct)
+    {
+        var committed = db.ArtifactVersions.AsNoTracking().Where(v => v.ArtifactId == artifactId && v.State == VersionState.Committed);
+        if (ArtifactNames.ParseIndex(reference) is { } index)
+            return await committed.SingleOrDefaultAsync(v => v.Index == index, ct);
+        if (Guid.TryParse(reference, out var id))
+            return await committed.SingleOrDefaultAsync(v => v.Id == id, ct);
+        if (ContentDigest.IsValid(reference))
+            return await committed.Where(v => v.ManifestDigest == reference).OrderByDescending(v => v.Index).FirstOrDefaultAsync(ct);
+        return await committed
+            .Where(v => db.Aliases.Any(a => a.ArtifactId == artifactId && a.Name == reference && a.VersionId == v.Id))
+            .SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// A version's entries in path order, read one range at a time so that memory holds one range whatever the size
+    /// of the version.
+    /// </summary>
+    public static async IAsyncEnumerable<ManifestEntry> ReadEntriesAsync(
+        IDbContextFactory<PortalDbContext> dbFactory, Guid versionId, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        List<string> rangeDigests;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            rangeDigests = await db.VersionRanges.AsNoTracking()
+                .Where(r => r.VersionId == versionId)
+                .OrderBy(r => r.Ordinal)
+                .Select(r => r.RangeDigest)
+                .ToListAsync(ct);
+        }
+
+        foreach (var rangeDigest in rangeDigests)
+        {
+            List<ManifestEntry> entries;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                entries = await db.RangeEntries.AsNoTracking()
+                    .Where(e => e.RangeDigest == rangeDigest)
+                    .OrderBy(e => e.Ordinal)
+                    .Select(e => new ManifestEntry(e.Path, e.Digest, e.Size, e.Ref, e.ExtraJson))
+                    .ToListAsync(ct);
+            }
+            foreach (var entry in entries)
+                yield return entry;
+        }
+    }
+
+    /// <summary>Distinct digests of the version's stored (non-ref) entries that the blob store does not hold, at most <paramref name="limit"/>.</summary>
+    public static Task<List<string>> MissingDigestsAsync(PortalDbContext db, Guid versionId, int limit, CancellationToken ct) =>
+        db.VersionRanges.AsNoTracking()
+            .Where(r => r.VersionId == versionId)
+            .Join(db.RangeEntries, r => r.RangeDigest, e => e.RangeDigest, (r, e) => e)
+            .Where(e => e.Ref == null && !db.StoredBlobs.Any(b => b.Digest == e.Digest && !b.Corrupt))
+            .Select(e => e.Digest)
+            .Distinct()
+            .OrderBy(d => d)
+            .Take(limit)
+            .ToListAsync(ct);
+
+    /// <summary>API shapes for committed versions, with the aliases that point at each.</summary>
+    public static async Task<List<ArtifactVersionResponse>> ToResponsesAsync(PortalDbContext db, Artifact artifact, IReadOnlyList<ArtifactVersion> versions, CancellationToken ct)
+    {
+        var ids = versions.Select(v => v.Id).ToList();
+        var aliases = await db.Aliases.AsNoTracking()
+            .Where(a => a.ArtifactId == artifact.Id && ids.Contains(a.VersionId))
+            .Select(a => new { a.VersionId, a.Name })
+            .ToListAsync(ct);
+        var byVersion = aliases.ToLookup(a => a.VersionId, a => a.Name);
+        return versions.Select(v => ToResponse(artifact, v, byVersion[v.Id].Order(StringComparer.Ordinal).ToList())).ToList();
+    }
+
+    public static async Task<ArtifactVersionResponse> ToResponseAsync(PortalDbContext db, Artifact artifact, ArtifactVersion version, CancellationToken ct) =>
+        (await ToResponsesAsync(db, artifact, [version], ct))[0];
+
+    private static ArtifactVersionResponse ToResponse(Artifact artifact, ArtifactVersion v, IReadOnlyList<string> aliases)
+    {
+        using var metadata = JsonDocument.Parse(v.MetadataJson);
+        var index = v.Index ?? throw new InvalidOperationException($"Version {v.Id} is not committed.");
+        return new ArtifactVersionResponse(
+            v.Id,
+            artifact.Name,
+            artifact.Type,
+            index,
+            ArtifactNames.FormatIndex(index),
+            v.ManifestDigest,
+            v.FileCount,
+            v.TotalSize,
+            metadata.RootElement.Clone(),
+            v.Description,
+            v.CreatedByRunId,
+            v.CreatedById,
+            v.CreatedAt,
+            v.CommittedAt ?? v.CreatedAt,
+            aliases);
+    }
+}
