@@ -16,6 +16,9 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<CommitVersion>();
         services.AddScoped<ArtifactAliases>();
         services.AddScoped<ArtifactCatalog>();
+        services.AddScoped<VersionOverview>();
+        services.AddScoped<AliasTimeline>();
+        services.AddScoped<FilePreview>();
         return services;
     }
 }
