@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
@@ -142,24 +140,9 @@ public sealed class ProjectPagesJourneyTests(BrowserApp browser) : IClassFixture
         return new Seeded(v1.Version, v2.Version, training.Id);
     }
 
-    private static async Task<ArtifactVersionResponse> PublishAsync(
-        IServiceProvider services, ClaimsPrincipal user, string slug, string name, string type, Guid? runId, string description, params (string Path, string Content)[] files)
-    {
-        var blobs = services.GetRequiredService<BlobUploads>();
-        var entries = new List<ManifestEntryModel>();
-        foreach (var (path, content) in files)
-        {
-            var bytes = Encoding.UTF8.GetBytes(content);
-            var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            await blobs.PutAsync(user, digest, new MemoryStream(bytes), bytes.Length);
-            entries.Add(new ManifestEntryModel(path, digest, bytes.Length));
-        }
-
-        var created = await services.GetRequiredService<CreateVersion>().FromEntriesAsync(
-            user, slug, name, new NewVersionFields(type, description, "{\"source\":\"e2e\",\"rows\":5}", null, runId), entries);
-        var committed = await services.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, created.VersionId!.Value);
-        return committed.Version;
-    }
+    private static Task<ArtifactVersionResponse> PublishAsync(
+        IServiceProvider services, ClaimsPrincipal user, string slug, string name, string type, Guid? runId, string description, params (string Path, string Content)[] files) =>
+        TestArtifacts.PublishAsync(services, user, slug, name, type, runId, description, files);
 
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }
