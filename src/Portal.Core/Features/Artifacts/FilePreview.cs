@@ -191,7 +191,8 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
 
     private static FilePreviewResponse Table(string path, string kind, long size, string digest, string text, char separator, bool truncated)
     {
-        var records = ParseDelimited(text, separator, truncated, MaxRows + 1);
+        // The header, a page of rows, and one more to know whether the file goes on.
+        var records = ParseDelimited(text, separator, truncated, MaxRows + 2);
         if (records.Count == 0)
             return new FilePreviewResponse(path, kind, size, digest, truncated, "", [], [], 0, "The file is empty.");
         var header = records[0];

@@ -55,10 +55,7 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
         var runCount = await db.Runs.CountAsync(r => r.ProjectId == projectId, ct);
         var logical = await committed.SumAsync(v => (long?)v.TotalSize, ct) ?? 0;
 
-        // Each blob counts once however many versions and paths hold it; references to outside storage hold none.
-        var rangeDigests = db.VersionRanges.Where(r => committed.Select(v => v.Id).Contains(r.VersionId)).Select(r => r.RangeDigest).Distinct();
-        var blobDigests = db.RangeEntries.Where(e => e.Ref == null && rangeDigests.Contains(e.RangeDigest)).Select(e => e.Digest).Distinct();
-        var stored = await db.StoredBlobs.Where(b => blobDigests.Contains(b.Digest)).SumAsync(b => (long?)b.Size, ct) ?? 0;
+        var stored = await ReferencedBlobs(db, projectId).SumAsync(b => (long?)b.Size, ct) ?? 0;
 
         // Days are grouped here rather than in SQL: date functions differ per provider, and a month of commits is small.
         var recent = await committed
@@ -71,21 +68,37 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
             .OrderBy(p => p.Day).ThenBy(p => p.ArtifactType, StringComparer.Ordinal)
             .ToList();
 
-        var events = await (
-                from e in db.AuditEvents.AsNoTracking()
-                where e.ProjectId == projectId
-                orderby e.At descending, e.Id descending
-                join u in db.Users on e.ActorId equals u.Id into actors
-                from u in actors.DefaultIfEmpty()
-                select new { e.At, e.Action, e.TargetType, e.TargetId, e.AfterJson, Actor = u == null ? null : u.DisplayName })
-            .Take(ActivityItems)
-            .ToListAsync(ct);
+        var events = await LatestEvents(db, projectId).ToListAsync(ct);
         var activity = events
             .Select(e => new ProjectActivity(e.At, string.IsNullOrEmpty(e.Actor) ? "Someone" : e.Actor, e.Action, Describe(e.Action, e.AfterJson), e.TargetType, e.TargetId))
             .ToList();
 
         return new ProjectDashboardResponse(artifactCount, versionCount, versionsThisWeek, runCount, 0, logical, stored, perDay, activity);
     }
+
+    /// <summary>
+    /// The stored blobs the project's committed versions reference, each once however many versions and paths hold
+    /// it (references to outside storage hold none). One query: versions → their ranges → the ranges' entries.
+    /// </summary>
+    internal static IQueryable<StoredBlob> ReferencedBlobs(PortalDbContext db, Guid projectId)
+    {
+        var versionIds = db.ArtifactVersions.Where(v => v.Artifact.ProjectId == projectId && v.State == VersionState.Committed).Select(v => v.Id);
+        var rangeDigests = db.VersionRanges.Where(r => versionIds.Contains(r.VersionId)).Select(r => r.RangeDigest).Distinct();
+        var blobDigests = db.RangeEntries.Where(e => e.Ref == null && rangeDigests.Contains(e.RangeDigest)).Select(e => e.Digest).Distinct();
+        return db.StoredBlobs.AsNoTracking().Where(b => blobDigests.Contains(b.Digest));
+    }
+
+    internal sealed record ActivityRow(DateTimeOffset At, string Action, string TargetType, string TargetId, string? AfterJson, string? Actor);
+
+    /// <summary>The project's newest audit events with the names of who did them, in one query.</summary>
+    internal static IQueryable<ActivityRow> LatestEvents(PortalDbContext db, Guid projectId) =>
+        (from e in db.AuditEvents.AsNoTracking()
+         where e.ProjectId == projectId
+         orderby e.At descending, e.Id descending
+         join u in db.Users on e.ActorId equals u.Id into actors
+         from u in actors.DefaultIfEmpty()
+         select new ActivityRow(e.At, e.Action, e.TargetType, e.TargetId, e.AfterJson, u == null ? null : u.DisplayName))
+        .Take(ActivityItems);
 
     /// <summary>"committed corpus v3", "moved alias production of corpus to v4" … from an audit action and its recorded state.</summary>
     public static string Describe(string action, string? afterJson)
