@@ -46,7 +46,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
             var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct)
                 ?? throw AliasNotFound(name, alias);
             var now = clock.GetUtcNow();
@@ -89,11 +89,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
-        var pointedAt = await db.AliasEvents.AsNoTracking()
-            .Where(e => e.ArtifactId == artifact.Id && e.AliasName == alias && e.At <= time)
-            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
-            .Select(e => new { e.ToVersionId })
-            .FirstOrDefaultAsync(ct);
+        var pointedAt = await LastEventAt(db, artifact.Id, alias, time).Select(e => new { e.ToVersionId }).FirstOrDefaultAsync(ct);
         var version = pointedAt?.ToVersionId is { } versionId
             ? await db.ArtifactVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId && v.State == VersionState.Committed, ct)
             : null;
@@ -105,6 +101,12 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         return await VersionQueries.ToResponseAsync(db, artifact, version, ct);
     }
 
+    /// <summary>The alias's last move at or before <paramref name="time"/> (served by the (artifact, alias, at) index).</summary>
+    internal static IQueryable<AliasEvent> LastEventAt(PortalDbContext db, Guid artifactId, string alias, DateTimeOffset time) =>
+        db.AliasEvents.AsNoTracking()
+            .Where(e => e.ArtifactId == artifactId && e.AliasName == alias && e.At <= time)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id);
+
     private async Task<ArtifactAliasResponse> MoveAsync(ProjectAccessGrant grant, string name, string alias, string reference, string reason, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -112,7 +114,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
             var version = await VersionQueries.ResolveAsync(db, artifact.Id, reference, ct)
                 ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no committed version '{reference}'.");
             var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct);
@@ -129,15 +131,6 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
             var updatedAt = before == version.Id ? existing!.UpdatedAt : now;
             return new ArtifactAliasResponse(alias, version.Id, ArtifactNames.FormatIndex(version.Index!.Value), updatedAt);
         });
-    }
-
-    /// <summary>Takes the artifact row's write lock so alias moves and commits of one artifact happen one after another.</summary>
-    private static async Task<Artifact> LockArtifactAsync(PortalDbContext db, ProjectAccessGrant grant, string name, CancellationToken ct)
-    {
-        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
-        await db.Artifacts.Where(a => a.Id == artifact.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
-        return artifact;
     }
 
     private static string ValidateReason(string? reason)

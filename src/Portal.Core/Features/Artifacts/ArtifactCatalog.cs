@@ -95,13 +95,13 @@ public sealed class ArtifactCatalog(IDbContextFactory<PortalDbContext> dbFactory
     internal static PortalException ArtifactNotFound(string slug, string name) =>
         PortalException.NotFound(ErrorCodes.ArtifactNotFound, $"Project '{slug}' has no artifact '{name}'.");
 
-    private sealed record ArtifactRow(Guid Id, string Name, string Type, string Description, DateTimeOffset CreatedAt, int VersionCount, int? LatestIndex)
+    internal sealed record ArtifactRow(Guid Id, string Name, string Type, string Description, DateTimeOffset CreatedAt, int VersionCount, int? LatestIndex)
     {
         public ArtifactResponse ToResponse() =>
             new(Id, Name, Type, Description, CreatedAt, VersionCount, LatestIndex is { } i ? ArtifactNames.FormatIndex(i) : null);
     }
 
-    private static IQueryable<ArtifactRow> Project(PortalDbContext db, IQueryable<Artifact> artifacts) =>
+    internal static IQueryable<ArtifactRow> Project(PortalDbContext db, IQueryable<Artifact> artifacts) =>
         artifacts.Select(a => new ArtifactRow(
             a.Id,
             a.Name,

@@ -48,16 +48,37 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var artifact = await FindArtifactAsync(db, grant, name, ct);
-        var version = await db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId && v.ArtifactId == artifact.Id, ct)
-            ?? throw VersionNotFound(name, versionId);
-        if (version.State != VersionState.Pending)
-            throw NotPending(version);
-        version.State = VersionState.Failed;
-        var now = clock.GetUtcNow();
-        db.Record(now, grant.UserId, grant.Project.Id, "artifact_version.aborted", "artifact_version", version.Id.ToString(), after: new { artifact = name });
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(() => db.SaveChangesAsync(ct));
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // The same lock a commit takes first: an abort and a commit of one version cannot both succeed.
+            var artifact = await LockArtifactAsync(db, grant, name, ct);
+            var version = await db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId && v.ArtifactId == artifact.Id, ct)
+                ?? throw VersionNotFound(name, versionId);
+            if (version.State != VersionState.Pending)
+                throw NotPending(version);
+            version.State = VersionState.Failed;
+            db.Record(clock.GetUtcNow(), grant.UserId, grant.Project.Id, "artifact_version.aborted", "artifact_version", version.Id.ToString(), after: new { artifact = name });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        });
     }
+
+    /// <summary>
+    /// Takes the artifact row's write lock (a no-op UPDATE). Every writer of an artifact's versions and aliases takes
+    /// it first, before the audit chain's lock, so they queue in one order and cannot deadlock.
+    /// </summary>
+    internal static async Task<Artifact> LockArtifactAsync(PortalDbContext db, ProjectAccessGrant grant, string name, CancellationToken ct)
+    {
+        var artifact = await ArtifactCatalog.FindAsync(db, grant, name, ct);
+        await LockArtifactRowAsync(db, artifact.Id, ct);
+        return artifact;
+    }
+
+    internal static Task LockArtifactRowAsync(PortalDbContext db, Guid artifactId, CancellationToken ct) =>
+        db.Artifacts.Where(a => a.Id == artifactId)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
 
     private async Task<CommitVersionResponse> TryCommitAsync(ProjectAccessGrant grant, string name, Guid versionId, CancellationToken ct)
     {
@@ -66,9 +87,7 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifactId = (await FindArtifactAsync(db, grant, name, ct)).Id;
-            await db.Artifacts.Where(a => a.Id == artifactId)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
+            var artifactId = (await LockArtifactAsync(db, grant, name, ct)).Id;
             var artifact = await db.Artifacts.SingleAsync(a => a.Id == artifactId, ct);
 
             var version = await db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId && v.ArtifactId == artifactId, ct)
@@ -134,10 +153,6 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
             return new CommitVersionResponse(CreateVersionStatus.Committed, await VersionQueries.ToResponseAsync(db, artifact, version, ct));
         });
     }
-
-    private static async Task<Artifact> FindArtifactAsync(PortalDbContext db, ProjectAccessGrant grant, string name, CancellationToken ct) =>
-        await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.ProjectId == grant.Project.Id && a.Name == name, ct)
-        ?? throw ArtifactCatalog.ArtifactNotFound(grant.Project.Slug, name);
 
     private static PortalException VersionNotFound(string name, Guid versionId) =>
         PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no version {versionId}.");

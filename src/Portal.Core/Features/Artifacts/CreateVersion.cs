@@ -154,8 +154,7 @@ public sealed class CreateVersion(
         {
             context.ChangeTracker.Clear();
             await using var transaction = await context.Database.BeginTransactionAsync(ct);
-            await context.Artifacts.Where(a => a.Id == artifactId)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
+            await CommitVersion.LockArtifactRowAsync(context, artifactId, ct);
             context.ArtifactVersions.Add(version);
             if (artifactCreated)
             {

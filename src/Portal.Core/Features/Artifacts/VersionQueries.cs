@@ -21,14 +21,18 @@ internal static class VersionQueries
         var committed = db.ArtifactVersions.AsNoTracking().Where(v => v.ArtifactId == artifactId && v.State == VersionState.Committed);
         if (ArtifactNames.ParseIndex(reference) is { } index)
             return await committed.SingleOrDefaultAsync(v => v.Index == index, ct);
-        if (Guid.TryParse(reference, out var id))
+        // Only the hyphenated form: a 32-hex alias must not be read as a GUID ("N" format).
+        if (Guid.TryParseExact(reference, "D", out var id))
             return await committed.SingleOrDefaultAsync(v => v.Id == id, ct);
         if (ContentDigest.IsValid(reference))
             return await committed.Where(v => v.ManifestDigest == reference).OrderByDescending(v => v.Index).FirstOrDefaultAsync(ct);
-        return await committed
-            .Where(v => db.Aliases.Any(a => a.ArtifactId == artifactId && a.Name == reference && a.VersionId == v.Id))
-            .SingleOrDefaultAsync(ct);
+        return await AliasTarget(db, artifactId, reference).SingleOrDefaultAsync(ct);
     }
+
+    internal static IQueryable<ArtifactVersion> AliasTarget(PortalDbContext db, Guid artifactId, string alias) =>
+        db.ArtifactVersions.AsNoTracking()
+            .Where(v => v.ArtifactId == artifactId && v.State == VersionState.Committed)
+            .Where(v => db.Aliases.Any(a => a.ArtifactId == artifactId && a.Name == alias && a.VersionId == v.Id));
 
     /// <summary>
     /// A version's entries in path order, read one range at a time so that memory holds one range whatever the size
@@ -65,15 +69,17 @@ internal static class VersionQueries
 
     /// <summary>Distinct digests of the version's stored (non-ref) entries that the blob store does not hold, at most <paramref name="limit"/>.</summary>
     public static Task<List<string>> MissingDigestsAsync(PortalDbContext db, Guid versionId, int limit, CancellationToken ct) =>
+        MissingDigests(db, versionId).Take(limit).ToListAsync(ct);
+
+    /// <summary>One set-based query (version → ranges → entries, anti-join on StoredBlobs) instead of a probe per file.</summary>
+    internal static IQueryable<string> MissingDigests(PortalDbContext db, Guid versionId) =>
         db.VersionRanges.AsNoTracking()
             .Where(r => r.VersionId == versionId)
             .Join(db.RangeEntries, r => r.RangeDigest, e => e.RangeDigest, (r, e) => e)
             .Where(e => e.Ref == null && !db.StoredBlobs.Any(b => b.Digest == e.Digest && !b.Corrupt))
             .Select(e => e.Digest)
             .Distinct()
-            .OrderBy(d => d)
-            .Take(limit)
-            .ToListAsync(ct);
+            .OrderBy(d => d);
 
     /// <summary>API shapes for committed versions, with the aliases that point at each.</summary>
     public static async Task<List<ArtifactVersionResponse>> ToResponsesAsync(PortalDbContext db, Artifact artifact, IReadOnlyList<ArtifactVersion> versions, CancellationToken ct)

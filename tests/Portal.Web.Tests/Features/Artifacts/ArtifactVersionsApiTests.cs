@@ -136,6 +136,46 @@ public abstract class ArtifactVersionsApiTests(PortalApp app)
     }
 
     [SkippableFact]
+    public async Task A_large_shuffled_gzip_manifest_streams_through_the_external_sort()
+    {
+        app.SkipIfUnavailable();
+        var (_, client, uploads) = await ContributorAsync();
+        // More entries than the sorter keeps in memory (100,000), so sorted runs spill to disk and are merged.
+        const int count = 120_000;
+        var entries = Enumerable.Range(0, count).Select(i => ArtifactUploads.Reference($"rows/{i % 97:D2}/{i:D6}.json")).ToList();
+        var shuffled = entries.OrderBy(_ => Random.Shared.Next()).ToList();
+        var ndjson = new System.Text.StringBuilder();
+        foreach (var entry in shuffled)
+            ndjson.Append(JsonSerializer.Serialize(entry, HttpAssertions.Json)).Append('\n');
+
+        using var buffer = new MemoryStream();
+        await using (var zip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            await zip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ndjson.ToString()));
+        using var content = new ByteArrayContent(buffer.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        content.Headers.ContentEncoding.Add("gzip");
+        using var request = new HttpRequestMessage(HttpMethod.Post, uploads.VersionsUrl("rows") + "?type=dataset") { Content = content };
+        request.Headers.Add("Portal-Metadata", "{\"source\":\"warehouse\",\"rows\":120000}");
+        var created = await (await client.SendAsync(request)).ReadOkAsync<CreateVersionResponse>(HttpStatusCode.Created);
+        Assert.Equal(count, created.FileCount);
+        Assert.Empty(created.MissingDigests);
+
+        var committed = await (await uploads.CommitAsync("rows", created.VersionId!.Value)).ReadOkAsync<CommitVersionResponse>();
+        Assert.Equal("warehouse", committed.Version.Metadata.GetProperty("source").GetString());
+        var (ranges, stored) = await QueryAsync(async db => (
+            await db.VersionRanges.CountAsync(r => r.VersionId == created.VersionId),
+            await db.VersionRanges.Where(r => r.VersionId == created.VersionId)
+                .Join(db.RangeEntries, r => r.RangeDigest, e => e.RangeDigest, (r, e) => e).CountAsync()));
+        // Content-defined boundaries average one per 1,024 paths.
+        Assert.InRange(ranges, count / 4096, count / 256);
+        Assert.Equal(count, stored);
+
+        // The same files in the order they sort in: the same digest, so nothing new.
+        var again = await (await uploads.CreateNdjsonAsync("rows", entries)).ReadOkAsync<CreateVersionResponse>();
+        Assert.Equal((CreateVersionStatus.Unchanged, created.ManifestDigest), (again.Status, again.ManifestDigest));
+    }
+
+    [SkippableFact]
     public async Task Twenty_parallel_commits_of_different_content_get_v0_to_v19()
     {
         app.SkipIfUnavailable();

@@ -1,0 +1,62 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Features.Artifacts;
+using Portal.Core.Tests.Data;
+
+namespace Portal.Core.Tests.Features.Artifacts;
+
+/// <summary>
+/// The artifact queries the API tests run on SQLite and PostgreSQL must also translate on SQL Server (the production
+/// target), and stay set-based: one statement, no client evaluation.
+/// </summary>
+public class ArtifactQueryTranslationTests
+{
+    [Fact]
+    public void Missing_digests_of_a_version_is_one_anti_join()
+    {
+        using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
+        var sql = VersionQueries.MissingDigests(db, Guid.NewGuid()).Take(100).ToQueryString();
+        Assert.Contains("[VersionRanges]", sql, StringComparison.Ordinal);
+        Assert.Contains("[RangeEntries]", sql, StringComparison.Ordinal);
+        Assert.Contains("NOT EXISTS", sql, StringComparison.Ordinal);
+        Assert.Contains("DISTINCT", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Artifact_list_with_version_count_and_latest_translates()
+    {
+        using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
+        var projectId = Guid.NewGuid();
+        var sql = ArtifactCatalog.Project(db, db.Artifacts.Where(a => a.ProjectId == projectId && a.Name.ToLower().Contains("corp")).OrderBy(a => a.Name))
+            .Take(1000)
+            .ToQueryString();
+        Assert.Contains("[Artifacts]", sql, StringComparison.Ordinal);
+        Assert.Contains("[Aliases]", sql, StringComparison.Ordinal);
+        Assert.Contains("COUNT", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Alias_target_and_alias_at_time_translate()
+    {
+        using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
+        var artifactId = Guid.NewGuid();
+        var target = VersionQueries.AliasTarget(db, artifactId, "production").ToQueryString();
+        Assert.Contains("EXISTS", target, StringComparison.Ordinal);
+        var at = ArtifactAliases.LastEventAt(db, artifactId, "production", DateTimeOffset.UtcNow).Select(e => e.ToVersionId).Take(1).ToQueryString();
+        Assert.Contains("[AliasEvents]", at, StringComparison.Ordinal);
+        Assert.Contains("ORDER BY", at, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Version_page_by_keyset_translates()
+    {
+        using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
+        var artifactId = Guid.NewGuid();
+        var sql = db.ArtifactVersions
+            .Where(v => v.ArtifactId == artifactId && v.State == VersionState.Committed && v.Index < 40)
+            .OrderByDescending(v => v.Index)
+            .Take(51)
+            .ToQueryString();
+        Assert.Contains("[Index] <", sql, StringComparison.Ordinal);
+    }
+}
