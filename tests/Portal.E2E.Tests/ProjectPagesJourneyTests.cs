@@ -94,6 +94,34 @@ public sealed class ProjectPagesJourneyTests(BrowserApp browser) : IClassFixture
         await page.WaitForURLAsync(new Regex($"/artifacts/reviews/{seeded.V2}$"));
     }
 
+    [SkippableFact]
+    public async Task Pages_of_a_project_you_are_not_in_show_a_finished_forbidden_state_and_unknown_versions_say_so()
+    {
+        Skip.If(BrowserApp.UnavailableReason is not null, BrowserApp.UnavailableReason);
+        var owner = await browser.App.Data.CreateUserAsync("owner");
+        var project = await browser.App.Data.CreateProjectAsync(owner);
+        await TestArtifacts.PublishAsync(browser.App.Services, owner.Principal, project.Slug, "corpus", "dataset", null, "", ("a.txt", "a"));
+        var stranger = await browser.App.Data.CreateUserAsync("stranger");
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, stranger.Email, stranger.Password);
+
+        foreach (var path in new[] { "runs", "artifacts", "artifacts/corpus", "artifacts/corpus/v0", $"runs/{Guid.NewGuid()}" })
+        {
+            await BrowserApp.GotoInteractiveAsync(page, $"/projects/{project.Slug}/{path}");
+            await Assertions.Expect(page.GetByText("You don't have access here")).ToBeVisibleAsync();
+        }
+
+        await BrowserApp.ScreenshotAsync(page, "19-run-forbidden");
+
+        var ownerPage = await browser.NewPageAsync();
+        await browser.SignInAsync(ownerPage, owner.Email, owner.Password);
+        await BrowserApp.GotoInteractiveAsync(ownerPage, $"/projects/{project.Slug}/artifacts/corpus/v7");
+        await Assertions.Expect(ownerPage.GetByText("has no version 'v7'")).ToBeVisibleAsync();
+        await BrowserApp.GotoInteractiveAsync(ownerPage, $"/projects/{project.Slug}/compare");
+        await Assertions.Expect(ownerPage.GetByText("Pick two versions to compare")).ToBeVisibleAsync();
+        await BrowserApp.ScreenshotAsync(ownerPage, "20-compare-empty");
+    }
+
     private sealed record Seeded(string V1, string V2, Guid TrainingRunId);
 
     /// <summary>Two versions of a dataset (one produced by a run), a model, an alias moved with a reason, and a training run with metrics.</summary>
