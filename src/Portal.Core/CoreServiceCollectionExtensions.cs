@@ -38,6 +38,7 @@ public static class CoreServiceCollectionExtensions
     public static IServiceCollection AddProjectsFeature(this IServiceCollection services)
     {
         services.AddScoped<Projects>();
+        services.AddScoped<ProjectDashboard>();
         services.AddScoped<DemoData>();
         return services;
     }

@@ -21,6 +21,9 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<ContainingVersions>();
         services.AddScoped<VersionContent>();
         services.AddScoped<Data.IDemoDataContributor, DemoArtifacts>();
+        services.AddScoped<VersionOverview>();
+        services.AddScoped<AliasTimeline>();
+        services.AddScoped<FilePreview>();
         return services;
     }
 }
