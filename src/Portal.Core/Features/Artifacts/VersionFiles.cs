@@ -52,6 +52,7 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
         var rangeIndex = VersionManifest.FirstRangeEndingAtOrAfter(ranges, cursor);
         List<RangeEntry>? batch = null;
         var at = 0;
+        var marks = new Dictionary<string, List<(int Ordinal, string Path)>>(StringComparer.Ordinal);
 
         while (items.Count < limit && rangeIndex < ranges.Count)
         {
@@ -60,19 +61,12 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
                 break;
             if (batch is null || at >= batch.Count)
             {
-                int start;
-                if (batch is { Count: > 0 } && at >= batch.Count && batch[^1].RangeDigest == range.Digest)
-                    start = batch[^1].Ordinal + 1;
-                else
-                    start = await VersionManifest.SeekAsync(db, range, cursor, ct);
-                if (start < 0 || start >= range.EntryCount)
-                {
-                    rangeIndex++;
-                    batch = null;
-                    continue;
-                }
-
-                batch = await VersionManifest.LoadEntriesAsync(db, range.Digest, start, BatchSize, ct);
+                // Read on sequentially after a batch; after a jump, seek (whose window is the next batch).
+                batch = batch is { Count: > 0 } && batch[^1].RangeDigest == range.Digest
+                    ? batch[^1].Ordinal + 1 < range.EntryCount
+                        ? await VersionManifest.LoadEntriesAsync(db, range.Digest, batch[^1].Ordinal + 1, BatchSize, ct)
+                        : []
+                    : await VersionManifest.SeekWindowAsync(db, range, cursor, marks, ct);
                 at = 0;
                 if (batch.Count == 0)
                 {

@@ -57,40 +57,55 @@ public static class VersionManifest
 
     /// <summary>
     /// Ordinal of the first entry of the range whose path is at or after <paramref name="key"/>, or -1 when every
-    /// path in the range is before it. Two small queries: every 64th path, then the 64 entries around the key.
+    /// path in the range is before it.
     /// </summary>
     public static async Task<int> SeekAsync(PortalDbContext db, VersionRangeRef range, string key, CancellationToken ct)
     {
+        var window = await SeekWindowAsync(db, range, key, marksCache: null, ct);
+        return window is { Count: > 0 } ? window[0].Ordinal : -1;
+    }
+
+    /// <summary>
+    /// The entries of the range from the first one at or after <paramref name="key"/> to the end of its 64-entry
+    /// window (empty when every path in the range is before the key). Two small queries — every 64th path of the
+    /// range (kept in <paramref name="marksCache"/> for the next seek in the same range), then the window — and the
+    /// window doubles as the first batch of entries, so a seek that lands on a folder costs no extra read.
+    /// </summary>
+    public static async Task<List<RangeEntry>> SeekWindowAsync(
+        PortalDbContext db, VersionRangeRef range, string key, Dictionary<string, List<(int Ordinal, string Path)>>? marksCache, CancellationToken ct)
+    {
         var comparer = Utf8PathComparer.Instance;
-        if (comparer.Compare(range.FirstPath, key) >= 0)
-            return 0;
         if (comparer.Compare(range.LastPath, key) < 0)
-            return -1;
-        var marks = await db.RangeEntries.AsNoTracking()
-            .Where(e => e.RangeDigest == range.Digest && e.Ordinal % SeekStride == 0)
-            .OrderBy(e => e.Ordinal)
-            .Select(e => new { e.Ordinal, e.Path })
-            .ToListAsync(ct);
-        var start = 0;
-        foreach (var mark in marks)
+            return [];
+        var start = -1;
+        if (comparer.Compare(range.FirstPath, key) < 0)
         {
-            if (comparer.Compare(mark.Path, key) >= 0)
-                break;
-            start = mark.Ordinal;
+            if (marksCache is null || !marksCache.TryGetValue(range.Digest, out var marks))
+            {
+                marks = (await db.RangeEntries.AsNoTracking()
+                        .Where(e => e.RangeDigest == range.Digest && e.Ordinal % SeekStride == 0)
+                        .OrderBy(e => e.Ordinal)
+                        .Select(e => new { e.Ordinal, e.Path })
+                        .ToListAsync(ct))
+                    .Select(m => (m.Ordinal, m.Path))
+                    .ToList();
+                marksCache?.Add(range.Digest, marks);
+            }
+
+            foreach (var mark in marks)
+            {
+                if (comparer.Compare(mark.Path, key) >= 0)
+                    break;
+                start = mark.Ordinal;
+            }
         }
 
         var window = await db.RangeEntries.AsNoTracking()
             .Where(e => e.RangeDigest == range.Digest && e.Ordinal > start && e.Ordinal <= start + SeekStride)
             .OrderBy(e => e.Ordinal)
-            .Select(e => new { e.Ordinal, e.Path })
             .ToListAsync(ct);
-        foreach (var entry in window)
-        {
-            if (comparer.Compare(entry.Path, key) >= 0)
-                return entry.Ordinal;
-        }
-
-        return -1;
+        var first = window.FindIndex(e => comparer.Compare(e.Path, key) >= 0);
+        return first < 0 ? [] : window.GetRange(first, window.Count - first);
     }
 
     /// <summary>The entry at exactly <paramref name="path"/>, or null.</summary>
