@@ -27,8 +27,10 @@ public sealed class ShellJourneyTests(BrowserApp browser) : IClassFixture<Browse
         await BrowserApp.Field(page, "project-name").FillAsync("Fraud model");
         await Assertions.Expect(BrowserApp.Field(page, "project-slug")).ToHaveValueAsync("fraud-model");
         await BrowserApp.ScreenshotAsync(page, "03-create-project-dialog");
+        await Assertions.Expect(page.Locator("[data-testid=create-project]")).ToBeEnabledAsync();
         await page.ClickAsync("[data-testid=create-project]");
-        await page.WaitForURLAsync("**/projects/fraud-model");
+        // The dialog navigates inside the circuit (history.pushState), so poll the address rather than wait for a load.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/projects/fraud-model$"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Fraud model");
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Members" }).ClickAsync();
