@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
 
@@ -20,6 +21,14 @@ public static class CoreServiceCollectionExtensions
         services.AddProjectsFeature();
         services.AddArtifactsFeature(configuration);
         services.AddRunsFeature();
+        services.AddNotificationsFeature(configuration);
+        return services;
+    }
+
+    public static IServiceCollection AddNotificationsFeature(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<EmailOptions>(configuration.GetSection(EmailOptions.Section));
+        services.AddSingleton<IEmailSender, MailKitEmailSender>();
         return services;
     }
 

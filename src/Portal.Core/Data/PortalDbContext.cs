@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Events;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
@@ -42,6 +43,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
+
+    public DbSet<PortalEvent> PortalEvents => Set<PortalEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
