@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Portal.Client;
 using Portal.Client.Models;
 using Portal.Core.Data;
@@ -19,7 +20,12 @@ namespace Portal.Core.Features.Artifacts;
 /// consecutive and the "same content as latest?" check sees the previous commit. <see cref="Artifact.NextVersionIndex"/>
 /// is also a concurrency token, and the unique (artifact, index) key backs both; a lost race is retried from the start.
 /// </remarks>
-public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, TimeProvider clock)
+public sealed class CommitVersion(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    ProjectAccess access,
+    TimeProvider clock,
+    IEnumerable<IVersionCommitObserver> observers,
+    ILogger<CommitVersion> logger)
 {
     /// <summary>How many missing digests a <c>blobs_missing</c> answer lists.</summary>
     public const int MissingListed = 100;
@@ -33,7 +39,10 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
         {
             try
             {
-                return await TryCommitAsync(grant, name, versionId, ct);
+                var (response, committed) = await TryCommitAsync(grant, name, versionId, ct);
+                if (committed is not null)
+                    await NotifyAsync(committed, ct);
+                return response;
             }
             catch (Exception ex) when (attempt < MaxAttempts && DatabaseErrors.IsWriteConflict(ex))
             {
@@ -80,10 +89,10 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
         db.Artifacts.Where(a => a.Id == artifactId)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.NextVersionIndex, a => a.NextVersionIndex), ct);
 
-    private async Task<CommitVersionResponse> TryCommitAsync(ProjectAccessGrant grant, string name, Guid versionId, CancellationToken ct)
+    private async Task<(CommitVersionResponse Response, CommittedVersion? Committed)> TryCommitAsync(ProjectAccessGrant grant, string name, Guid versionId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync<(CommitVersionResponse, CommittedVersion?)>(async () =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -95,7 +104,7 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
             if (version.State == VersionState.Committed)
             {
                 // A retried commit (the client lost the first answer) gets the same answer again.
-                return new CommitVersionResponse(CreateVersionStatus.Committed, await VersionQueries.ToResponseAsync(db, artifact, version, ct));
+                return (new CommitVersionResponse(CreateVersionStatus.Committed, await VersionQueries.ToResponseAsync(db, artifact, version, ct)), null);
             }
             if (version.State != VersionState.Pending)
                 throw NotPending(version);
@@ -121,10 +130,11 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
                         after: new { artifact = name, existing = latest.Id });
                     await db.SaveChangesAsync(ct);
                     await transaction.CommitAsync(ct);
-                    return new CommitVersionResponse(CreateVersionStatus.Unchanged, await VersionQueries.ToResponseAsync(db, artifact, latest, ct));
+                    return (new CommitVersionResponse(CreateVersionStatus.Unchanged, await VersionQueries.ToResponseAsync(db, artifact, latest, ct)), null);
                 }
             }
 
+            var previousVersionId = latestAlias?.VersionId;
             version.Index = artifact.NextVersionIndex;
             artifact.NextVersionIndex++;
             version.State = VersionState.Committed;
@@ -150,8 +160,25 @@ public sealed class CommitVersion(IDbContextFactory<PortalDbContext> dbFactory, 
                 after: new { artifact = name, version = ArtifactNames.FormatIndex(version.Index.Value), version.ManifestDigest });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            return new CommitVersionResponse(CreateVersionStatus.Committed, await VersionQueries.ToResponseAsync(db, artifact, version, ct));
+            var committed = new CommittedVersion(grant.Project.Id, artifactId, version.Id, version.Index.Value, previousVersionId, grant.UserId);
+            return (new CommitVersionResponse(CreateVersionStatus.Committed, await VersionQueries.ToResponseAsync(db, artifact, version, ct)), committed);
         });
+    }
+
+    private async Task NotifyAsync(CommittedVersion committed, CancellationToken ct)
+    {
+        foreach (var observer in observers)
+        {
+            try
+            {
+                await observer.OnCommittedAsync(committed, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The version is committed whatever an observer does; a failing observer is logged, not reported.
+                logger.LogError(ex, "Observer {Observer} failed for committed version {VersionId}", observer.GetType().Name, committed.VersionId);
+            }
+        }
     }
 
     private static PortalException VersionNotFound(string name, Guid versionId) =>
