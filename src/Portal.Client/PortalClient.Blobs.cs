@@ -1,3 +1,5 @@
+using System.Formats.Tar;
+using System.Net;
 using System.Net.Http.Headers;
 using Portal.Client.Models;
 
@@ -55,4 +57,53 @@ public sealed partial class PortalClient
 
         return missing;
     }
+
+    /// <summary>
+    /// Uploads many (small) files in one request: a tar stream written while it is sent, each entry named by its
+    /// digest. The server verifies every entry like a single upload. Retried as a whole (the files are reopened).
+    /// </summary>
+    public Task<IReadOnlyList<BlobPutResponse>> PutBlobBatchAsync(IReadOnlyList<BlobFile> files, IProgress<long>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return SendForAsync<IReadOnlyList<BlobPutResponse>>(() =>
+        {
+            var content = new TarBatchContent(files, progress);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+            return new HttpRequestMessage(HttpMethod.Post, "api/v1/blobs/batch") { Content = content };
+        }, idempotent: true, ct);
+    }
+
+    /// <summary>A tar stream of files, each entry named by the file's digest, produced as the request body is sent.</summary>
+    private sealed class TarBatchContent(IReadOnlyList<BlobFile> files, IProgress<long>? progress) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
+            await using (writer.ConfigureAwait(false))
+            {
+                foreach (var file in files)
+                {
+                    var data = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    await using (data.ConfigureAwait(false))
+                    {
+                        var entry = new PaxTarEntry(TarEntryType.RegularFile, file.Digest) { DataStream = data };
+                        await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                        progress?.Report(data.Length);
+                    }
+                }
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }
+
+/// <summary>A local file and the SHA-256 digest it was hashed to.</summary>
+public sealed record BlobFile(string Digest, string Path);

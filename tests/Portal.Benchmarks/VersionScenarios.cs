@@ -51,30 +51,15 @@ public static class VersionScenarios
         BenchContext.Report("million", "commit_1m_peak_managed", peak / 1024.0 / 1024.0, "MB");
         BenchContext.Report("million", "commit_1m_peak_managed_above_idle", (peak - baseline) / 1024.0 / 1024.0, "MB");
 
-        // Base + patch: 5 files changed, 5 added.
-        var upserts = Enumerable.Range(0, 5).Select(k => k * 199_999)
-            .Select(i => new ManifestEntryModel(ManifestGenerator.PathOf(i), ManifestGenerator.DigestOf(i, generation: 1), 42))
-            .Concat(Enumerable.Range(0, 5).Select(k => new ManifestEntryModel($"data/new/added-{k}.json", ManifestGenerator.DigestOf(k, generation: 2), 7)))
-            .ToList();
-        await context.MarkBlobsStoredAsync(upserts.Select(u => u.Digest));
-        var user = context.Team.Contributor.Principal;
-        var slug = context.Team.Slug;
-        Guid v1;
-        var (created, patchMs) = await BenchContext.TimeAsync(async () =>
-        {
-            await using var scope = context.Services.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<CreateVersion>()
-                .FromPatchAsync(user, slug, name, new NewVersionFields(null, "patch", null, null, null), "latest", upserts, []);
-        });
-        var (_, patchCommitMs) = await BenchContext.TimeAsync(async () =>
-        {
-            await using var scope = context.Services.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, created.VersionId!.Value);
-        });
-        v1 = created.VersionId!.Value;
+        // Base + patch: 5 files changed, 5 added. The first patch in the process pays for JIT and query compilation
+        // (reported as "cold"); the figure the target is about is the next one, as a running server serves it.
+        var (v1, coldCreate, coldCommit) = await PatchAsync(context, name, "latest", generation: 1);
+        BenchContext.Report("million", "patch_10_cold_total", coldCreate + coldCommit, "ms");
+        var (v2, patchMs, patchCommitMs) = await PatchAsync(context, name, "latest", generation: 3);
         BenchContext.Report("million", "patch_10_create", patchMs, "ms");
         BenchContext.Report("million", "patch_10_commit", patchCommitMs, "ms");
         BenchContext.Report("million", "patch_10_total", patchMs + patchCommitMs, "ms");
+        _ = v2;
 
         await using (var scope = context.Services.CreateAsyncScope())
         {
@@ -91,6 +76,8 @@ public static class VersionScenarios
             BenchContext.Report("million", "diff_changes", diff.Items.Count, "changes");
         }
 
+        var user = context.Team.Contributor.Principal;
+        var slug = context.Team.Slug;
         var files = context.Services.GetRequiredService<VersionFiles>();
         await files.ListAsync(user, slug, v1, "", null, 200);
         foreach (var (figure, folder) in new[] { ("list_root", ""), ("list_data_folder", "data/"), ("list_shard_folder", "data/shard-0500/") })
@@ -99,6 +86,30 @@ public static class VersionScenarios
             BenchContext.Report("million", figure + "_first_page", ms, "ms");
             _ = page;
         }
+    }
+
+    /// <summary>Patches <paramref name="baseReference"/>: 5 files changed (spread over the version), 5 added in a new folder.</summary>
+    private static async Task<(Guid VersionId, double CreateMs, double CommitMs)> PatchAsync(BenchContext context, string name, string baseReference, int generation)
+    {
+        var upserts = Enumerable.Range(0, 5).Select(k => (k * 199_999) + generation)
+            .Select(i => new ManifestEntryModel(ManifestGenerator.PathOf(i), ManifestGenerator.DigestOf(i, generation), 42))
+            .Concat(Enumerable.Range(0, 5).Select(k => new ManifestEntryModel($"data/new-{generation}/added-{k}.json", ManifestGenerator.DigestOf(k, generation + 1), 7)))
+            .ToList();
+        await context.MarkBlobsStoredAsync(upserts.Select(u => u.Digest));
+        var user = context.Team.Contributor.Principal;
+        var slug = context.Team.Slug;
+        var (created, createMs) = await BenchContext.TimeAsync(async () =>
+        {
+            await using var scope = context.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<CreateVersion>()
+                .FromPatchAsync(user, slug, name, new NewVersionFields(null, "patch", null, null, null), baseReference, upserts, []);
+        });
+        var (_, commitMs) = await BenchContext.TimeAsync(async () =>
+        {
+            await using var scope = context.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, created.VersionId!.Value);
+        });
+        return (created.VersionId!.Value, createMs, commitMs);
     }
 
     private static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)

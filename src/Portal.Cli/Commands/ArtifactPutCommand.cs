@@ -14,7 +14,7 @@ internal static class ArtifactPutCommand
 {
     public static Command Create(CliContext cli)
     {
-        var paths = new Argument<string[]>("paths") { Description = "Folders (their contents, relative paths kept) and files (by file name).", Arity = ArgumentArity.OneOrMore };
+        var paths = new Argument<string[]>("paths") { Description = "Folders (their contents, relative paths kept) and files (by file name).", Arity = ArgumentArity.ZeroOrMore };
         var project = CommonOptions.Project();
         var name = new Option<string>("--name", "-n") { Description = "Artifact name.", Required = true };
         var type = new Option<string>("--type", "-t") { Description = "Artifact type, e.g. dataset, model, index.", Required = true };
@@ -22,11 +22,16 @@ internal static class ArtifactPutCommand
         var meta = new Option<string[]>("--meta", "-m") { Description = "Metadata as key=value or @file.json (repeatable)." };
         var description = new Option<string>("--description", "-d") { Description = "Markdown description of the version." };
         var run = new Option<string>("--run") { Description = "Run that produced the version (default: PORTAL_RUN_ID)." };
+        var references = new Option<string[]>("--ref")
+        {
+            Description = "Reference entry [PATH=]URI (repeatable): recorded with its SHA-256, bytes not uploaded. file:// and "
+                + "http(s):// are hashed here; other schemes need URI#sha256=HEX&size=BYTES.",
+        };
         var jobs = new Option<int>("--jobs") { Description = "Uploads in flight at once.", DefaultValueFactory = _ => 8 };
         var json = CommonOptions.Json();
         var command = new Command("put", "Upload files as a new artifact version.")
         {
-            paths, project, name, type, aliases, meta, description, run, jobs, json,
+            paths, project, name, type, aliases, meta, description, run, references, jobs, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -37,7 +42,8 @@ internal static class ArtifactPutCommand
                 parse.GetValue(aliases), cli.Run(parse.GetValue(run)));
             var parallel = Math.Clamp(parse.GetValue(jobs), 1, 64);
             var given = parse.GetRequiredValue(paths).Select(p => Path.GetFullPath(p, cli.WorkingDirectory)).ToList();
-            var files = Collect(given, cli.WorkingDirectory);
+            var referenceValues = parse.GetValue(references) ?? [];
+            var files = Collect(given, cli.WorkingDirectory, allowEmpty: referenceValues.Length > 0);
             using var client = cli.CreateClient();
             var stopwatch = Stopwatch.StartNew();
 
@@ -51,7 +57,11 @@ internal static class ArtifactPutCommand
                 cache.Save();
                 var hashSeconds = stopwatch.Elapsed.TotalSeconds;
 
-                var entries = hashed.Select(f => new ManifestEntryModel(f.ManifestPath, f.Digest, f.Size));
+                var referenced = await ReferenceEntries.ResolveAsync(referenceValues, display, ct);
+                var clash = referenced.Select(r => r.Path).Intersect(hashed.Select(f => f.ManifestPath), StringComparer.Ordinal).FirstOrDefault();
+                if (clash is not null)
+                    throw CliException.Usage($"{clash} is both a local file and a --ref; give the reference another path with PATH=URI.");
+                var entries = hashed.Select(f => new ManifestEntryModel(f.ManifestPath, f.Digest, f.Size)).Concat(referenced);
                 var created = await client.CreateVersionFromManifestAsync(slug, artifact, options, entries, ct);
                 if (created.Status != CreateVersionStatus.Pending)
                     return new PutOutcome(created.Status, created.Version, hashed.Count, fromCache, hashSeconds, 0, 0);
@@ -114,15 +124,55 @@ internal static class ArtifactPutCommand
 
         var step = display.Step("uploading", uploads.Count, uploads.Sum(u => u.Size));
         var progress = new Progress<long>(step.Advance);
-        await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (file, token) =>
+        await Parallel.ForEachAsync(UploadUnits(uploads), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (unit, token) =>
         {
-            await client.PutBlobAsync(file.Digest, file.File.FullName, cli.IsTerminal ? progress : null, token);
-            step.FileDone();
+            if (unit.Count == 1)
+            {
+                await client.PutBlobAsync(unit[0].Digest, unit[0].File.FullName, cli.IsTerminal ? progress : null, token);
+            }
+            else
+            {
+                await client.PutBlobBatchAsync(unit.Select(f => new BlobFile(f.Digest, f.File.FullName)).ToList(), cli.IsTerminal ? progress : null, token);
+            }
+            for (var i = 0; i < unit.Count; i++)
+                step.FileDone();
         });
         step.Complete();
 
         var committed = await client.CommitVersionAsync(slug, artifact, versionId, ct);
         return (uploads.Count, uploads.Sum(u => u.Size), committed);
+    }
+
+    /// <summary>Files under this size travel in batch uploads (one tar request for many), larger ones alone.</summary>
+    internal const long BatchFileLimit = 256 * 1024;
+
+    private const int BatchMaxFiles = 1_000;
+    private const long BatchMaxBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Groups the uploads: each small file joins a batch (up to <see cref="BatchMaxFiles"/> files or
+    /// <see cref="BatchMaxBytes"/>), each large file is a unit of its own. Large files go first so the long transfers
+    /// start early.
+    /// </summary>
+    internal static IEnumerable<IReadOnlyList<HashedFile>> UploadUnits(IReadOnlyList<HashedFile> uploads)
+    {
+        foreach (var large in uploads.Where(u => u.Size >= BatchFileLimit).OrderByDescending(u => u.Size))
+            yield return [large];
+        var batch = new List<HashedFile>();
+        long bytes = 0;
+        foreach (var small in uploads.Where(u => u.Size < BatchFileLimit))
+        {
+            if (batch.Count == BatchMaxFiles || (batch.Count > 0 && bytes + small.Size > BatchMaxBytes))
+            {
+                yield return batch;
+                batch = [];
+                bytes = 0;
+            }
+            batch.Add(small);
+            bytes += small.Size;
+        }
+        if (batch.Count > 0)
+            yield return batch;
     }
 
     /// <summary>
@@ -157,7 +207,7 @@ internal static class ArtifactPutCommand
     private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes);
 
     /// <summary>The files to upload with their manifest paths ('/'-separated, relative to each given folder).</summary>
-    internal static List<LocalFile> Collect(IReadOnlyList<string> paths, string workingDirectory)
+    internal static List<LocalFile> Collect(IReadOnlyList<string> paths, string workingDirectory, bool allowEmpty = false)
     {
         var files = new List<LocalFile>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -180,8 +230,8 @@ internal static class ArtifactPutCommand
             }
         }
 
-        if (files.Count == 0)
-            throw new CliException("nothing to upload: the given folders are empty.");
+        if (files.Count == 0 && !allowEmpty)
+            throw new CliException(paths.Count == 0 ? "nothing to upload: give folders, files or --ref URIs." : "nothing to upload: the given folders are empty.");
         return files;
 
         void Add(string manifestPath, FileInfo file, string source)

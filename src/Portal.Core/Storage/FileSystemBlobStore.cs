@@ -219,8 +219,9 @@ public sealed class FileSystemBlobStore : IBlobStore
             await using (var file = OpenTempFile(temp))
             {
                 // Double buffering: while one chunk is written (on a pool thread) and hashed (here), the next one is
-                // read. This keeps a put close to copy speed even though every byte is also hashed.
-                var read = await content.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+                // read. This keeps a put close to copy speed even though every byte is also hashed. Chunks are filled
+                // to the buffer size: a request body arrives in small segments, and a write per segment costs more.
+                var read = await content.ReadAtLeastAsync(current.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken);
                 while (read > 0)
                 {
                     size += read;
@@ -231,7 +232,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                     try
                     {
                         hash.AppendData(current, 0, read);
-                        nextRead = await content.ReadAsync(next.AsMemory(0, BufferSize), cancellationToken);
+                        nextRead = await content.ReadAtLeastAsync(next.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken);
                     }
                     finally
                     {

@@ -84,7 +84,12 @@ public sealed class CreateVersion(
             existing = artifact is null ? null : new ExistingArtifact(artifact, baseVersion);
         }
 
-        var summary = await buildManifest(existing, async (range, token) => await ranges.WriteIfMissingAsync(range, token));
+        ManifestSummary summary;
+        await using (var pipeline = new RangeWritePipeline(ranges, ct))
+        {
+            summary = await buildManifest(existing, pipeline.EnqueueAsync);
+            await pipeline.CompleteAsync();
+        }
 
         var (artifactRow, artifactCreated) = existing is not null ? (existing.Artifact, false) : await EnsureArtifactAsync(grant, name, type!, ct);
         if (type is not null && artifactRow.Type != type)

@@ -26,21 +26,5 @@ public sealed class Utf8PathComparer : IComparer<string>
         return Compare(x.AsSpan(), y.AsSpan());
     }
 
-    public static int Compare(ReadOnlySpan<char> x, ReadOnlySpan<char> y)
-    {
-        var common = x.CommonPrefixLength(y);
-        if (common == x.Length || common == y.Length)
-            return x.Length - y.Length;
-        int a = x[common];
-        int b = y[common];
-        // Only when both code units are at or above U+D800 can the two orders disagree. Moving surrogates
-        // (D800..DFFF) above E000..FFFF restores code-point order; the first differing unit decides, because a
-        // difference inside a surrogate pair compares the same way in both orders.
-        if (a >= 0xD800 && b >= 0xD800)
-        {
-            a = a >= 0xE000 ? a - 0x800 : a + 0x2000;
-            b = b >= 0xE000 ? b - 0x800 : b + 0x2000;
-        }
-        return a - b;
-    }
+    public static int Compare(ReadOnlySpan<char> x, ReadOnlySpan<char> y) => Portal.Client.Manifests.ManifestAlgorithm.ComparePaths(x, y);
 }
