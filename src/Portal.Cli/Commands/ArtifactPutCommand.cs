@@ -61,7 +61,12 @@ internal static class ArtifactPutCommand
                 var clash = referenced.Select(r => r.Path).Intersect(hashed.Select(f => f.ManifestPath), StringComparer.Ordinal).FirstOrDefault();
                 if (clash is not null)
                     throw CliException.Usage($"{clash} is both a local file and a --ref; give the reference another path with PATH=URI.");
-                var entries = hashed.Select(f => new ManifestEntryModel(f.ManifestPath, f.Digest, f.Size)).Concat(referenced);
+                var entries = hashed.Select(f => new ManifestEntryModel(f.ManifestPath, f.Digest, f.Size)).Concat(referenced).ToList();
+
+                // The manifest digest is computed here exactly as the portal computes it: when it equals latest's, the
+                // tree is unchanged and the manifest is not even sent (the portal would answer "unchanged" anyway).
+                if (await FindUnchangedAsync(client, slug, artifact, options.Type, entries, ct) is { } same)
+                    return new PutOutcome(CreateVersionStatus.Unchanged, same, hashed.Count, fromCache, hashSeconds, 0, 0, ManifestSent: false);
                 var created = await client.CreateVersionFromManifestAsync(slug, artifact, options, entries, ct);
                 if (created.Status != CreateVersionStatus.Pending)
                     return new PutOutcome(created.Status, created.Version, hashed.Count, fromCache, hashSeconds, 0, 0);
@@ -93,6 +98,7 @@ internal static class ArtifactPutCommand
                     outcome.FromCache,
                     outcome.UploadedBlobs,
                     outcome.UploadedBytes,
+                    outcome.ManifestSent,
                 });
             }
             else if (outcome.Status == CreateVersionStatus.Committed)
@@ -141,6 +147,34 @@ internal static class ArtifactPutCommand
 
         var committed = await client.CommitVersionAsync(slug, artifact, versionId, ct);
         return (uploads.Count, uploads.Sum(u => u.Size), committed);
+    }
+
+    /// <summary>
+    /// Latest, when its manifest digest equals the digest of <paramref name="entries"/> and its type is the one asked
+    /// for; otherwise null and the manifest goes to the portal (which also reports a type mismatch or bad paths).
+    /// </summary>
+    private static async Task<ArtifactVersionResponse?> FindUnchangedAsync(
+        PortalClient client, string slug, string artifact, string type, IReadOnlyList<ManifestEntryModel> entries, CancellationToken ct)
+    {
+        string digest;
+        try
+        {
+            digest = Portal.Client.Manifests.ManifestAlgorithm.ComputeManifestDigest(entries);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        try
+        {
+            var latest = await client.ResolveVersionAsync(slug, artifact + ":latest", ct);
+            return latest.ManifestDigest == digest && latest.ArtifactType == type ? latest : null;
+        }
+        catch (PortalApiException ex) when (ex.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>Files under this size travel in batch uploads (one tar request for many), larger ones alone.</summary>
@@ -204,7 +238,7 @@ internal static class ArtifactPutCommand
         }
     }
 
-    private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes);
+    private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes, bool ManifestSent = true);
 
     /// <summary>The files to upload with their manifest paths ('/'-separated, relative to each given folder).</summary>
     internal static List<LocalFile> Collect(IReadOnlyList<string> paths, string workingDirectory, bool allowEmpty = false)

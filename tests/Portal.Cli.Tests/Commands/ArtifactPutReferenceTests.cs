@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Portal.Cli.Commands;
 
 namespace Portal.Cli.Tests.Commands;
@@ -98,6 +99,33 @@ public sealed class ArtifactPutReferenceTests(CliApp app)
         await cli.OkAsync("artifact", "get", "many", "-p", team.Slug, "-o", cli.PathTo("out"), "--no-cache");
         Assert.Equal(big, File.ReadAllBytes(cli.PathTo("out/big.bin")));
         Assert.Equal("row 1499\n", File.ReadAllText(cli.PathTo("out/small/1499.txt")));
+    }
+
+    [Fact]
+    public async Task An_unchanged_tree_is_recognised_from_its_digest_without_sending_the_manifest()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        for (var i = 0; i < 50; i++)
+            cli.Write($"data/{i}.txt", $"{i}\n");
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset");
+
+        using (var unchanged = JsonDocument.Parse(await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset", "--json")))
+        {
+            Assert.Equal("unchanged", unchanged.RootElement.GetProperty("status").GetString());
+            Assert.False(unchanged.RootElement.GetProperty("manifestSent").GetBoolean());
+            Assert.Equal("same:v0", unchanged.RootElement.GetProperty("version").GetString());
+        }
+
+        // Another type is not "unchanged": the portal is asked and refuses the mismatch.
+        var mismatch = await cli.RunAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "model");
+        Assert.NotEqual(0, mismatch.Exit);
+        Assert.Contains("artifact_type_mismatch", mismatch.Stderr);
+
+        cli.Write("data/0.txt", "changed\n");
+        using var changed = JsonDocument.Parse(await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset", "--json"));
+        Assert.Equal("same:v1", changed.RootElement.GetProperty("version").GetString());
+        Assert.True(changed.RootElement.GetProperty("manifestSent").GetBoolean());
     }
 
     [Fact]
