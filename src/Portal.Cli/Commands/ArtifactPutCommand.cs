@@ -65,17 +65,45 @@ internal static class ArtifactPutCommand
 
                 // The manifest digest is computed here exactly as the portal computes it: when it equals latest's, the
                 // tree is unchanged and the manifest is not even sent (the portal would answer "unchanged" anyway).
-                if (await FindUnchangedAsync(client, slug, artifact, options.Type, entries, ct) is { } same)
-                    return new PutOutcome(CreateVersionStatus.Unchanged, same, hashed.Count, fromCache, hashSeconds, 0, 0, ManifestSent: false);
-                var created = await client.CreateVersionFromManifestAsync(slug, artifact, options, entries, ct);
+                var localDigest = TryComputeDigest(entries);
+                var latest = await TryGetLatestAsync(client, slug, artifact, ct);
+                var sameType = latest is not null && latest.ArtifactType == options.Type;
+                if (sameType && localDigest is not null && latest!.ManifestDigest == localDigest)
+                    return new PutOutcome(CreateVersionStatus.Unchanged, latest, hashed.Count, fromCache, hashSeconds, 0, 0, Sent: "nothing");
+
+                var manifests = new ManifestCache(cli.CacheFolder);
+                var (created, sent) = (default(CreateVersionResponse), "manifest");
+                if (sameType && localDigest is not null && manifests.TryLoad(latest!.ManifestDigest) is { } previous)
+                {
+                    var (upserts, deletes) = ManifestCache.Changes(previous, entries);
+                    if (upserts.Count + deletes.Count <= Math.Max(MaxPatchChanges / 100, Math.Min(MaxPatchChanges, entries.Count / 2)))
+                    {
+                        created = await client.CreateVersionAsync(slug, artifact, new CreateVersionRequest(
+                            options.Type, options.Description, options.Metadata, options.Aliases, options.RunId,
+                            Base: latest.Id.ToString(), Upserts: upserts, Deletes: deletes), ct);
+                        sent = "patch";
+                        if (created.ManifestDigest != localDigest)
+                        {
+                            // The cached manifest did not describe latest after all: start over with the whole manifest.
+                            if (created.Status == CreateVersionStatus.Pending && created.VersionId is { } wrong)
+                                await AbortQuietlyAsync(client, slug, artifact, wrong);
+                            (created, sent) = (null, "manifest");
+                        }
+                    }
+                }
+                created ??= await client.CreateVersionFromManifestAsync(slug, artifact, options, entries, ct);
                 if (created.Status != CreateVersionStatus.Pending)
-                    return new PutOutcome(created.Status, created.Version, hashed.Count, fromCache, hashSeconds, 0, 0);
+                {
+                    manifests.Save(created.ManifestDigest, entries);
+                    return new PutOutcome(created.Status, created.Version, hashed.Count, fromCache, hashSeconds, 0, 0, sent);
+                }
 
                 var versionId = created.VersionId ?? throw new CliException("the portal created a pending version without an id.");
                 try
                 {
                     var (count, bytes, committed) = await UploadAndCommitAsync(client, cli, slug, artifact, versionId, created, hashed, parallel, display, ct);
-                    return new PutOutcome(committed.Status, committed.Version, hashed.Count, fromCache, hashSeconds, count, bytes);
+                    manifests.Save(created.ManifestDigest, entries);
+                    return new PutOutcome(committed.Status, committed.Version, hashed.Count, fromCache, hashSeconds, count, bytes, sent);
                 }
                 catch (Exception)
                 {
@@ -98,7 +126,7 @@ internal static class ArtifactPutCommand
                     outcome.FromCache,
                     outcome.UploadedBlobs,
                     outcome.UploadedBytes,
-                    outcome.ManifestSent,
+                    outcome.Sent,
                 });
             }
             else if (outcome.Status == CreateVersionStatus.Committed)
@@ -149,27 +177,27 @@ internal static class ArtifactPutCommand
         return (uploads.Count, uploads.Sum(u => u.Size), committed);
     }
 
-    /// <summary>
-    /// Latest, when its manifest digest equals the digest of <paramref name="entries"/> and its type is the one asked
-    /// for; otherwise null and the manifest goes to the portal (which also reports a type mismatch or bad paths).
-    /// </summary>
-    private static async Task<ArtifactVersionResponse?> FindUnchangedAsync(
-        PortalClient client, string slug, string artifact, string type, IReadOnlyList<ManifestEntryModel> entries, CancellationToken ct)
+    /// <summary>Above this many changed entries a put sends the whole manifest rather than a patch.</summary>
+    private const int MaxPatchChanges = 50_000;
+
+    /// <summary>The manifest digest the portal will compute, or null when the portal must judge (duplicate paths).</summary>
+    private static string? TryComputeDigest(IReadOnlyList<ManifestEntryModel> entries)
     {
-        string digest;
         try
         {
-            digest = Portal.Client.Manifests.ManifestAlgorithm.ComputeManifestDigest(entries);
+            return Portal.Client.Manifests.ManifestAlgorithm.ComputeManifestDigest(entries);
         }
         catch (ArgumentException)
         {
             return null;
         }
+    }
 
+    private static async Task<ArtifactVersionResponse?> TryGetLatestAsync(PortalClient client, string slug, string artifact, CancellationToken ct)
+    {
         try
         {
-            var latest = await client.ResolveVersionAsync(slug, artifact + ":latest", ct);
-            return latest.ManifestDigest == digest && latest.ArtifactType == type ? latest : null;
+            return await client.ResolveVersionAsync(slug, artifact + ":latest", ct);
         }
         catch (PortalApiException ex) when (ex.Status == System.Net.HttpStatusCode.NotFound)
         {
@@ -238,7 +266,7 @@ internal static class ArtifactPutCommand
         }
     }
 
-    private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes, bool ManifestSent = true);
+    private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes, string Sent);
 
     /// <summary>The files to upload with their manifest paths ('/'-separated, relative to each given folder).</summary>
     internal static List<LocalFile> Collect(IReadOnlyList<string> paths, string workingDirectory, bool allowEmpty = false)

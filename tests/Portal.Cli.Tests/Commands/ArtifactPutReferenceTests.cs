@@ -113,7 +113,7 @@ public sealed class ArtifactPutReferenceTests(CliApp app)
         using (var unchanged = JsonDocument.Parse(await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset", "--json")))
         {
             Assert.Equal("unchanged", unchanged.RootElement.GetProperty("status").GetString());
-            Assert.False(unchanged.RootElement.GetProperty("manifestSent").GetBoolean());
+            Assert.Equal("nothing", unchanged.RootElement.GetProperty("sent").GetString());
             Assert.Equal("same:v0", unchanged.RootElement.GetProperty("version").GetString());
         }
 
@@ -122,10 +122,27 @@ public sealed class ArtifactPutReferenceTests(CliApp app)
         Assert.NotEqual(0, mismatch.Exit);
         Assert.Contains("artifact_type_mismatch", mismatch.Stderr);
 
+        // A change is sent as a patch of latest (this machine put latest, so it knows its manifest): upserts and deletes.
         cli.Write("data/0.txt", "changed\n");
-        using var changed = JsonDocument.Parse(await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset", "--json"));
-        Assert.Equal("same:v1", changed.RootElement.GetProperty("version").GetString());
-        Assert.True(changed.RootElement.GetProperty("manifestSent").GetBoolean());
+        cli.Write("data/new/added.txt", "added\n");
+        File.Delete(cli.PathTo("data/7.txt"));
+        using (var changed = JsonDocument.Parse(await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset", "--json")))
+        {
+            Assert.Equal("same:v1", changed.RootElement.GetProperty("version").GetString());
+            Assert.Equal("patch", changed.RootElement.GetProperty("sent").GetString());
+        }
+        await cli.OkAsync("artifact", "get", "same:v1", "-p", team.Slug, "-o", cli.PathTo("v1"), "--no-cache");
+        Assert.Equal("changed\n", File.ReadAllText(cli.PathTo("v1/0.txt")));
+        Assert.Equal("added\n", File.ReadAllText(cli.PathTo("v1/new/added.txt")));
+        Assert.False(File.Exists(cli.PathTo("v1/7.txt")));
+        Assert.Equal(50, Directory.EnumerateFiles(cli.PathTo("v1"), "*", SearchOption.AllDirectories).Count());
+
+        // Without the cached manifest (another machine), the whole manifest goes.
+        Directory.Delete(cli.PathTo("home/.cache/portal/manifests"), recursive: true);
+        cli.Write("data/1.txt", "changed too\n");
+        using var full = JsonDocument.Parse(await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "same", "-t", "dataset", "--json"));
+        Assert.Equal("same:v2", full.RootElement.GetProperty("version").GetString());
+        Assert.Equal("manifest", full.RootElement.GetProperty("sent").GetString());
     }
 
     [Fact]
