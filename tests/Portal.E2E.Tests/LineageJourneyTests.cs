@@ -41,6 +41,10 @@ public sealed class LineageJourneyTests(BrowserApp browser) : IClassFixture<Brow
         });
         var slug = DemoData.ProjectSlug;
         var page = await browser.NewPageAsync();
+        // Layout runs in a worker and the machines running this are often busy; give pages and checks room.
+        page.SetDefaultTimeout(90_000);
+        page.SetDefaultNavigationTimeout(90_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         await browser.SignInAsync(page, PortalApp.AdminEmail, PortalApp.AdminPassword);
 
         // The version page's Lineage section: docs:v1 → chunking → chunks → indexing, two hops each way.
