@@ -85,6 +85,8 @@ public sealed class LineageJourneyTests(BrowserApp browser) : IClassFixture<Brow
         await BrowserApp.WaitForInteractiveAsync(page);
         await page.Locator("[data-testid=run-lineage]").ScrollIntoViewIfNeededAsync();
         await WaitForDiagramAsync(page);
+        // Back to the top, so the full-page screenshot does not draw the fixed app bar over the middle of the page.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await BrowserApp.ScreenshotAsync(page, "43-run-page-lineage");
 
         // The explorer, one neighbour per node: the chunking run's second chunk version folds into a cluster, and a

@@ -18,6 +18,7 @@ public sealed class TestLineage(Guid projectId)
     private readonly List<ArtifactVersion> _versions = [];
     private readonly List<Run> _runs = [];
     private readonly List<LineageEdge> _edges = [];
+    private readonly HashSet<(Guid RunId, Guid VersionId, LineageDirection Direction)> _edgeKeys = [];
     private readonly List<ArtifactAlias> _aliases = [];
     private readonly Dictionary<Guid, Artifact> _artifactOf = [];
     private readonly DateTimeOffset _start = DateTimeOffset.UtcNow.AddDays(-30);
@@ -95,8 +96,12 @@ public sealed class TestLineage(Guid projectId)
         }
     }
 
-    private void Edge(Guid runId, Guid versionId, LineageDirection direction) =>
-        _edges.Add(new LineageEdge { ProjectId = projectId, RunId = runId, VersionId = versionId, Direction = direction, CreatedAt = Next() });
+    /// <summary>Adds the edge once; the same edge again is ignored, as the API's idempotent "use" does.</summary>
+    private void Edge(Guid runId, Guid versionId, LineageDirection direction)
+    {
+        if (_edgeKeys.Add((runId, versionId, direction)))
+            _edges.Add(new LineageEdge { ProjectId = projectId, RunId = runId, VersionId = versionId, Direction = direction, CreatedAt = Next() });
+    }
 
     // Distinct, increasing times, so "newest first" is well defined.
     private DateTimeOffset Next() => _start.AddSeconds(++_tick);
