@@ -64,4 +64,9 @@ public static class ErrorCodes
     public const string AliasInvalid = "alias_invalid";
     public const string AliasReserved = "alias_reserved";
     public const string AliasNotFound = "alias_not_found";
+
+    // Lineage graph.
+    public const string LineageNodeInvalid = "lineage_node_invalid";
+    public const string LineageNodeNotFound = "lineage_node_not_found";
+    public const string LineageQueryInvalid = "lineage_query_invalid";
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
@@ -22,6 +23,7 @@ public static class CoreServiceCollectionExtensions
         services.AddArtifactsFeature(configuration);
         services.AddRunsFeature();
         services.AddNotificationsFeature(configuration);
+        services.AddLineageFeature();
         return services;
     }
 

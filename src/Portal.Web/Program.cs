@@ -3,6 +3,7 @@ using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
+using Portal.Web.Features.Lineage;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Runs;
 using Portal.Web.Infrastructure;
@@ -31,6 +32,7 @@ api.MapArtifactsApi();
 api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
+api.MapLineageApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

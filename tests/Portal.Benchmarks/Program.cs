@@ -7,6 +7,8 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["commit-100k"] = VersionScenarios.Commit100kAsync,
     ["million"] = VersionScenarios.MillionAsync,
     ["blob-1g"] = BlobScenarios.Upload1GiBAsync,
+    ["lineage-impact"] = LineageScenarios.ImpactAsync,
+    ["lineage-render"] = LineageScenarios.RenderAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];
