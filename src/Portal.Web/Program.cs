@@ -5,6 +5,7 @@ using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Runs;
+using Portal.Web.Features.Search;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +32,7 @@ api.MapArtifactsApi();
 api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
+api.MapSearchApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();
