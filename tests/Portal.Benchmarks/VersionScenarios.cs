@@ -101,7 +101,7 @@ public static class VersionScenarios
         }
     }
 
-    private static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)
+    internal static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)
     {
         var user = context.Team.Contributor.Principal;
         var slug = context.Team.Slug;
