@@ -95,6 +95,9 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
         };
     }
 
+    /// <summary>False for files known by their extension not to be text (binaries, images, Parquet); unknown ones are sniffed when read.</summary>
+    public static bool MayBeText(string path) => KindFor(path) is not (PreviewKind.Binary or PreviewKind.Image or PreviewKind.Parquet);
+
     /// <summary>
     /// The content type a file is shown inline with as an image, by extension; null when it is not one. SVG is only
     /// ever an <c>&lt;img&gt;</c> source (scripts in it do not run there), never inlined into the page.

@@ -93,7 +93,7 @@ public static class ParquetPreview
             _ when type == typeof(float) => "float",
             _ when type == typeof(double) => "double",
             _ when type == typeof(decimal) => "decimal",
-            _ when type == typeof(string) => "string",
+            _ when type == typeof(string) || type == typeof(ReadOnlyMemory<char>) => "string",
             _ when type == typeof(byte[]) => "binary",
             _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "timestamp",
             _ when type == typeof(DateOnly) => "date",
@@ -110,7 +110,8 @@ public static class ParquetPreview
         if (field.IsArray || field.MaxRepetitionLevel > 0)
             return new string?[rows];
         var type = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        if (type == typeof(string))
+        // Strings may be typed as ReadOnlyMemory<char> in the schema; the string overload reads them either way.
+        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
         {
             var buffer = new string?[rows];
             await group.ReadAsync(field, buffer.AsMemory(), null, ct);

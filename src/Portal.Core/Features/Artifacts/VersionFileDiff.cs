@@ -29,7 +29,7 @@ public sealed class VersionFileDiff(VersionContent content, IBlobStore blobs)
         var newEntry = newPath is null ? null : await content.GetEntryAsync(user, slug, toVersionId, newPath, ct);
         if (oldEntry?.Ref is not null || newEntry?.Ref is not null)
             return Empty(oldPath, newPath, "One side is a reference to outside storage; its bytes are not stored in Portal, so there is nothing to compare line by line.");
-        if (FilePreview.KindFor(oldPath ?? newPath!) == PreviewKind.Binary || (newPath is not null && FilePreview.KindFor(newPath) == PreviewKind.Binary))
+        if ((oldPath is not null && !FilePreview.MayBeText(oldPath)) || (newPath is not null && !FilePreview.MayBeText(newPath)))
             return Empty(oldPath, newPath, "This kind of file is not text; compare the digests and sizes above.");
         if (oldEntry is not null && newEntry is not null && oldEntry.Digest == newEntry.Digest)
             return Empty(oldPath, newPath, "The contents are identical (same digest).");
