@@ -80,12 +80,12 @@ public static class PageScenarios
 
             watch.Restart();
             await page.Locator("[data-testid=folder-link]", new() { HasText = "data/" }).ClickAsync();
-            await page.Locator("[data-testid=folder-link]", new() { HasText = "shard-0500/" }).WaitForAsync();
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "shard-0150/" }).WaitForAsync();
             var data = watch.Elapsed.TotalMilliseconds;
 
             watch.Restart();
-            await page.Locator("[data-testid=folder-link]", new() { HasText = "shard-0500/" }).ClickAsync();
-            await page.Locator("[data-testid=file-link]", new() { HasText = "item-0500000.json" }).WaitForAsync();
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "shard-0150/" }).ClickAsync();
+            await page.Locator("[data-testid=file-link]", new() { HasText = "item-0150000.json" }).WaitForAsync();
             var shard = watch.Elapsed.TotalMilliseconds;
 
             watch.Restart();
@@ -128,8 +128,8 @@ public static class PageScenarios
         }
 
         Report("compare_1m_10_changed", compare);
-        await page.GotoAsync(versionUrl + "?folder=data%2Fshard-0500%2F");
-        await page.Locator("[data-testid=file-link]", new() { HasText = "item-0500000.json" }).WaitForAsync();
+        await page.GotoAsync(versionUrl + "?folder=data%2Fshard-0150%2F");
+        await page.Locator("[data-testid=file-link]", new() { HasText = "item-0150000.json" }).WaitForAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "bench-version.png") });
     }
 
