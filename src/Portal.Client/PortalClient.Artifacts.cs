@@ -21,7 +21,11 @@ public sealed partial class PortalClient
     private static string ArtifactPath(string slug, string name) => $"api/v1/projects/{Escape(slug)}/artifacts/{Escape(name)}";
 
     public Task<IReadOnlyList<ArtifactResponse>> ListArtifactsAsync(string slug, string? type = null, string? search = null, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<ArtifactResponse>>($"api/v1/projects/{Escape(slug)}/artifacts" + Query(("type", type), ("search", search)), ct);
+        ListArtifactsAsync(slug, type, search, metadata: null, ct);
+
+    /// <summary>Artifacts whose latest version's metadata has <paramref name="metadata"/> (<c>key=value</c>, dots for nested keys).</summary>
+    public Task<IReadOnlyList<ArtifactResponse>> ListArtifactsAsync(string slug, string? type, string? search, string? metadata, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<ArtifactResponse>>($"api/v1/projects/{Escape(slug)}/artifacts" + Query(("type", type), ("search", search), ("metadata", metadata)), ct);
 
     public Task<ArtifactResponse> GetArtifactAsync(string slug, string name, CancellationToken ct = default) =>
         GetAsync<ArtifactResponse>(ArtifactPath(slug, name), ct);

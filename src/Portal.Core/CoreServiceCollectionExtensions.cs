@@ -8,6 +8,7 @@ using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
+using Portal.Core.Features.Search;
 
 namespace Portal.Core;
 
@@ -24,6 +25,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRunsFeature();
         services.AddNotificationsFeature(configuration);
         services.AddLineageFeature();
+        services.AddSearchFeature();
         return services;
     }
 

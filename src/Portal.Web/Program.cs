@@ -6,6 +6,7 @@ using Portal.Web.Features.Health;
 using Portal.Web.Features.Lineage;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Runs;
+using Portal.Web.Features.Search;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -33,6 +34,7 @@ api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
 api.MapLineageApi();
+api.MapSearchApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

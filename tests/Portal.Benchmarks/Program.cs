@@ -9,6 +9,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["blob-1g"] = BlobScenarios.Upload1GiBAsync,
     ["lineage-impact"] = LineageScenarios.ImpactAsync,
     ["lineage-render"] = LineageScenarios.RenderAsync,
+    ["pages-1m"] = PageScenarios.MillionFilePagesAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

@@ -112,7 +112,7 @@ public static class VersionScenarios
         return (created.VersionId!.Value, createMs, commitMs);
     }
 
-    private static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)
+    internal static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)
     {
         var user = context.Team.Contributor.Principal;
         var slug = context.Team.Slug;

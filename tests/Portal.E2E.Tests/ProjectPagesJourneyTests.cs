@@ -31,7 +31,16 @@ public sealed class ProjectPagesJourneyTests(BrowserApp browser) : IClassFixture
         await Assertions.Expect(page.Locator("[data-testid=stat-artifacts]")).ToHaveTextAsync("2");
         await Assertions.Expect(page.Locator("[data-testid=stat-runs]")).ToHaveTextAsync("2");
         await Assertions.Expect(page.Locator("[data-testid=activity]")).ToContainTextAsync("committed reviews");
+        await Assertions.Expect(page.Locator("[data-testid=storage-chart]")).ToBeVisibleAsync();
         await BrowserApp.ScreenshotAsync(page, "10-project-dashboard");
+
+        // The app bar's search finds the run by part of its name and the version by alias.
+        await BrowserApp.Field(page, "search-input").FillAsync("train-class");
+        await Assertions.Expect(page.Locator("[data-testid=search-hit]", new() { HasText = "train-classifier" })).ToBeVisibleAsync();
+        await BrowserApp.ScreenshotAsync(page, "10b-search-dropdown");
+        await BrowserApp.GotoInteractiveAsync(page, "/search?q=production");
+        await Assertions.Expect(page.Locator("[data-testid=search-results]")).ToContainTextAsync($"reviews:{seeded.V2}");
+        await BrowserApp.ScreenshotAsync(page, "10c-search-page");
 
         await BrowserApp.GotoInteractiveAsync(page, $"/projects/{project.Slug}?tab=artifacts");
         await Assertions.Expect(page.Locator("[data-testid=artifacts-table]")).ToContainTextAsync("classifier");
@@ -65,6 +74,8 @@ public sealed class ProjectPagesJourneyTests(BrowserApp browser) : IClassFixture
         await Assertions.Expect(preview).ToContainTextAsync("late, and broken");
         await Assertions.Expect(preview).ToContainTextAsync("would buy again");
         await Assertions.Expect(page.Locator("[data-testid=preview-rows]")).ToContainTextAsync("5 rows");
+        await Assertions.Expect(page.Locator("[data-testid=preview-stats]")).ToContainTextAsync("score");
+        await Assertions.Expect(page.Locator("[data-testid=preview-stats-scope]")).ToContainTextAsync("all 5 rows");
         await BrowserApp.ScreenshotAsync(page, "15-csv-preview");
 
         await page.ClickAsync("[data-testid=compare-previous]");
@@ -74,6 +85,15 @@ public sealed class ProjectPagesJourneyTests(BrowserApp browser) : IClassFixture
         await Assertions.Expect(page.Locator("[data-testid=diff-modified]")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("[data-testid=diff-table]")).ToContainTextAsync("data/train.csv");
         await BrowserApp.ScreenshotAsync(page, "16-compare");
+        await page.GetByLabel("Line diff of data/train.csv").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=text-diff-inline] tr.portal-diff-added")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=text-diff-inline]")).ToContainTextAsync("would buy again");
+        await Assertions.Expect(page.Locator("[data-testid=text-diff-counts]")).ToContainTextAsync("+2");
+        await BrowserApp.ScreenshotAsync(page, "16b-compare-inline-diff");
+        await page.Locator("[data-testid=text-diff-mode]").GetByText("Side by side").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=text-diff-split]")).ToContainTextAsync("would buy again");
+        Assert.Contains("view=split", page.Url, StringComparison.Ordinal);
+        await BrowserApp.ScreenshotAsync(page, "16c-compare-side-by-side");
         await page.Locator("[data-testid=diff-kinds]").GetByText("added", new() { Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=diff-table]")).Not.ToContainTextAsync("data/train.csv");
         await Assertions.Expect(page.Locator("[data-testid=diff-table]")).ToContainTextAsync("data/extra.csv");

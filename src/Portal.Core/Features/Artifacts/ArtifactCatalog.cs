@@ -15,8 +15,13 @@ public sealed class ArtifactCatalog(IDbContextFactory<PortalDbContext> dbFactory
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
 
-    public async Task<IReadOnlyList<ArtifactResponse>> ListAsync(ClaimsPrincipal user, string slug, string? type = null, string? search = null, CancellationToken ct = default)
+    /// <summary>
+    /// The project's artifacts by name, optionally of one type, with a name containing <paramref name="search"/>, and
+    /// whose latest version's metadata matches <paramref name="metadata"/> (<c>key=value</c>, see <see cref="MetadataFilter"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<ArtifactResponse>> ListAsync(ClaimsPrincipal user, string slug, string? type = null, string? search = null, string? metadata = null, CancellationToken ct = default)
     {
+        var filter = MetadataFilter.Parse(metadata);
         var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Artifacts.AsNoTracking().Where(a => a.ProjectId == grant.Project.Id);
@@ -27,7 +32,24 @@ public sealed class ArtifactCatalog(IDbContextFactory<PortalDbContext> dbFactory
             var term = search.Trim().ToLowerInvariant();
             query = query.Where(a => a.Name.ToLower().Contains(term));
         }
+        if (filter is not null)
+        {
+            // SQL keeps the artifacts whose latest metadata mentions the key; the JSON is then read for the value.
+            var key = filter.QuotedLeafKey;
+            query = query.Where(a => db.Aliases.Any(l => l.ArtifactId == a.Id && l.Name == ArtifactNames.Latest && l.Version.MetadataJson.Contains(key)));
+        }
+
         var rows = await Project(db, query.OrderBy(a => a.Name)).Take(1000).ToListAsync(ct);
+        if (filter is not null && rows.Count > 0)
+        {
+            var ids = rows.Select(r => r.Id).ToList();
+            var latest = await db.Aliases.AsNoTracking()
+                .Where(l => ids.Contains(l.ArtifactId) && l.Name == ArtifactNames.Latest)
+                .Select(l => new { l.ArtifactId, l.Version.MetadataJson })
+                .ToDictionaryAsync(l => l.ArtifactId, l => l.MetadataJson, ct);
+            rows = rows.Where(r => latest.TryGetValue(r.Id, out var json) && filter.Matches(json)).ToList();
+        }
+
         return rows.Select(r => r.ToResponse()).ToList();
     }
 

@@ -24,6 +24,7 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<VersionOverview>();
         services.AddScoped<AliasTimeline>();
         services.AddScoped<FilePreview>();
+        services.AddScoped<VersionFileDiff>();
         return services;
     }
 }

@@ -13,6 +13,8 @@ public static class PreviewKind
     public const string JsonLines = "jsonl";
     public const string Csv = "csv";
     public const string Tsv = "tsv";
+    public const string Parquet = "parquet";
+    public const string Image = "image";
     public const string Binary = "binary";
     public const string Reference = "reference";
 }
@@ -34,7 +36,20 @@ public sealed record FilePreviewResponse(
     IReadOnlyList<PreviewColumn> Columns,
     IReadOnlyList<IReadOnlyList<string>> Rows,
     int Records,
-    string? Message);
+    string? Message)
+{
+    /// <summary>Statistics per column (tables, Parquet, JSON Lines objects), over <see cref="StatsRows"/> rows.</summary>
+    public IReadOnlyList<ColumnStats> Stats { get; init; } = [];
+
+    /// <summary>How many rows the statistics cover.</summary>
+    public int StatsRows { get; init; }
+
+    /// <summary>True when the statistics cover every row of the file, false when only its head.</summary>
+    public bool StatsWholeFile { get; init; }
+
+    /// <summary>Rows in the whole file when the format says (Parquet's footer); null when only the head was read.</summary>
+    public long? TotalRows { get; init; }
+}
 
 /// <summary>
 /// Previews a file of a committed version from its first <see cref="MaxBytes"/> bytes, so a 50 GB file previews as
@@ -45,6 +60,15 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
     public const int MaxBytes = 256 * 1024;
     public const int MaxRows = 200;
     public const int MaxJsonRecords = 50;
+
+    /// <summary>Rows of the head that statistics cover at most.</summary>
+    public const int MaxStatsRows = 100_000;
+
+    /// <summary>Images larger than this are not shown inline; they download.</summary>
+    public const long MaxImageBytes = 20L * 1024 * 1024;
+
+    /// <summary>JSON Lines objects: at most this many top-level keys become columns of the statistics.</summary>
+    public const int MaxJsonColumns = 50;
 
     private static readonly HashSet<string> TextExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -64,11 +88,29 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
             ".json" => PreviewKind.Json,
             ".jsonl" or ".ndjson" => PreviewKind.JsonLines,
             _ when TextExtensions.Contains(extension) => PreviewKind.Text,
-            ".parquet" or ".bin" or ".pt" or ".pth" or ".onnx" or ".safetensors" or ".gz" or ".zip" or ".tar" or ".npy" or ".npz"
-                or ".png" or ".jpg" or ".jpeg" or ".gif" or ".webp" or ".pdf" => PreviewKind.Binary,
+            ".parquet" => PreviewKind.Parquet,
+            _ when ImageContentType(path) is not null => PreviewKind.Image,
+            ".bin" or ".pt" or ".pth" or ".onnx" or ".safetensors" or ".gz" or ".zip" or ".tar" or ".npy" or ".npz" or ".pdf" or ".bmp" or ".ico" or ".tif" or ".tiff" => PreviewKind.Binary,
             _ => null,
         };
     }
+
+    /// <summary>False for files known by their extension not to be text (binaries, images, Parquet); unknown ones are sniffed when read.</summary>
+    public static bool MayBeText(string path) => KindFor(path) is not (PreviewKind.Binary or PreviewKind.Image or PreviewKind.Parquet);
+
+    /// <summary>
+    /// The content type a file is shown inline with as an image, by extension; null when it is not one. SVG is only
+    /// ever an <c>&lt;img&gt;</c> source (scripts in it do not run there), never inlined into the page.
+    /// </summary>
+    public static string? ImageContentType(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".gif" => "image/gif",
+        ".webp" => "image/webp",
+        ".svg" => "image/svg+xml",
+        _ => null,
+    };
 
     public async Task<FilePreviewResponse> GetAsync(ClaimsPrincipal user, string slug, Guid versionId, string path, CancellationToken ct = default)
     {
@@ -78,25 +120,40 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
         var kind = KindFor(entry.Path);
         if (kind == PreviewKind.Binary)
             return Empty(entry.Path, kind, entry.Size, entry.Digest, "No preview for this kind of file. Download it to open it.");
-
-        byte[] head;
-        await using (var stream = await blobs.OpenReadAsync(entry.Digest, verify: false, ct))
+        if (kind == PreviewKind.Image)
         {
-            head = new byte[(int)Math.Min(entry.Size, MaxBytes)];
-            var read = 0;
-            while (read < head.Length)
-            {
-                var n = await stream.ReadAsync(head.AsMemory(read), ct);
-                if (n == 0)
-                    break;
-                read += n;
-            }
-
-            if (read < head.Length)
-                Array.Resize(ref head, read);
+            return entry.Size > MaxImageBytes
+                ? Empty(entry.Path, PreviewKind.Binary, entry.Size, entry.Digest, $"This image is larger than {MaxImageBytes / 1024 / 1024} MB; download it to open it.")
+                : Empty(entry.Path, kind, entry.Size, entry.Digest, null);
         }
 
+        if (kind == PreviewKind.Parquet)
+        {
+            await using var stream = await blobs.OpenReadAsync(entry.Digest, verify: false, ct);
+            return await ParquetPreview.BuildAsync(entry.Path, entry.Size, entry.Digest, stream, ct);
+        }
+
+        var head = await ReadHeadAsync(blobs, entry.Digest, entry.Size, MaxBytes, ct);
         return Build(entry.Path, kind, entry.Size, entry.Digest, head);
+    }
+
+    /// <summary>The first <paramref name="maxBytes"/> bytes of a stored blob (all of it when smaller).</summary>
+    internal static async Task<byte[]> ReadHeadAsync(IBlobStore blobs, string digest, long size, int maxBytes, CancellationToken ct)
+    {
+        await using var stream = await blobs.OpenReadAsync(digest, verify: false, ct);
+        var head = new byte[(int)Math.Min(size, maxBytes)];
+        var read = 0;
+        while (read < head.Length)
+        {
+            var n = await stream.ReadAsync(head.AsMemory(read), ct);
+            if (n == 0)
+                break;
+            read += n;
+        }
+
+        if (read < head.Length)
+            Array.Resize(ref head, read);
+        return head;
     }
 
     /// <summary>The preview of <paramref name="head"/>, the first bytes of a file of <paramref name="size"/> bytes.</summary>
@@ -117,7 +174,7 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
         };
     }
 
-    private static string DecodeHead(ReadOnlySpan<byte> head, bool truncated)
+    internal static string DecodeHead(ReadOnlySpan<byte> head, bool truncated)
     {
         // A cut can land inside a multi-byte character; drop the partial one rather than show a replacement mark.
         var length = head.Length;
@@ -157,6 +214,8 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
     private static FilePreviewResponse JsonLines(string path, long size, string digest, string text, bool truncated)
     {
         var lines = CompleteLines(text, truncated);
+        var (stats, statsRows) = JsonLinesStats(lines);
+        var wholeFile = !truncated && statsRows < MaxStatsRows;
         var builder = new StringBuilder();
         var records = 0;
         foreach (var line in lines)
@@ -186,42 +245,97 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
         }
 
         return new FilePreviewResponse(path, PreviewKind.JsonLines, size, digest, truncated, builder.ToString(), [], [], records,
-            truncated ? $"First {records} records." : null);
+            truncated ? $"First {records} records." : null)
+        {
+            Stats = stats,
+            StatsRows = statsRows,
+            StatsWholeFile = wholeFile,
+        };
     }
+
+    /// <summary>Statistics of the top-level fields of the JSON objects among <paramref name="lines"/> (missing fields count as empty).</summary>
+    private static (List<ColumnStats> Stats, int Rows) JsonLinesStats(List<string> lines)
+    {
+        var columns = new List<string>();
+        var values = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
+        var rows = 0;
+        foreach (var line in lines)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
+            if (rows == MaxStatsRows)
+                break;
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(line);
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+
+            using (document)
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                    continue;
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (!values.TryGetValue(property.Name, out var column))
+                    {
+                        if (columns.Count == MaxJsonColumns)
+                            continue;
+                        columns.Add(property.Name);
+                        column = [.. Enumerable.Repeat<string?>(null, rows)];
+                        values[property.Name] = column;
+                    }
+
+                    if (column.Count == rows)
+                        column.Add(JsonValueText(property.Value));
+                }
+
+                rows++;
+                foreach (var column in values.Values.Where(c => c.Count < rows))
+                    column.Add(null);
+            }
+        }
+
+        return (columns.Select(name => ColumnStatistics.Compute(name, values[name])).ToList(), rows);
+    }
+
+    private static string? JsonValueText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => value.GetRawText(),
+    };
 
     private static FilePreviewResponse Table(string path, string kind, long size, string digest, string text, char separator, bool truncated)
     {
-        // The header, a page of rows, and one more to know whether the file goes on.
-        var records = ParseDelimited(text, separator, truncated, MaxRows + 2);
+        // The header and the rows of the head (statistics cover them all; the table shows the first page).
+        var records = ParseDelimited(text, separator, truncated, MaxStatsRows + 1);
         if (records.Count == 0)
             return new FilePreviewResponse(path, kind, size, digest, truncated, "", [], [], 0, "The file is empty.");
         var header = records[0];
-        var rows = records.Skip(1).Take(MaxRows).ToList();
-        if (records.Count - 1 > MaxRows)
+        var all = records.Skip(1).ToList();
+        var wholeFile = !truncated && all.Count < MaxStatsRows;
+        var rows = all.Take(MaxRows).ToList();
+        if (all.Count > MaxRows)
             truncated = true;
-        var width = Math.Max(header.Count, rows.Count == 0 ? 0 : rows.Max(r => r.Count));
+        var width = Math.Max(header.Count, all.Count == 0 ? 0 : all.Max(r => r.Count));
         var names = Enumerable.Range(0, width).Select(i => i < header.Count && header[i].Length > 0 ? header[i] : $"column {i + 1}").ToList();
         var padded = rows.Select(r => (IReadOnlyList<string>)Enumerable.Range(0, width).Select(i => i < r.Count ? r[i] : "").ToList()).ToList();
-        var columns = names.Select((name, i) => new PreviewColumn(name, ColumnType(padded.Select(r => r[i])), padded.Count(r => r[i].Length == 0))).ToList();
+        var stats = names.Select((name, i) => ColumnStatistics.Compute(name, all.Select(r => i < r.Count ? r[i] : null).ToList())).ToList();
+        var columns = names.Select((name, i) => new PreviewColumn(name, stats[i].Type, padded.Count(r => r[i].Length == 0))).ToList();
         return new FilePreviewResponse(path, kind, size, digest, truncated, null, columns, padded, padded.Count,
-            truncated ? $"First {padded.Count} rows." : null);
-    }
-
-    private static string ColumnType(IEnumerable<string> values)
-    {
-        var seen = false;
-        var integer = true;
-        foreach (var value in values)
+            truncated ? $"First {padded.Count} rows." : null)
         {
-            if (value.Length == 0)
-                continue;
-            seen = true;
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                return value is "true" or "false" or "True" or "False" ? "bool" : "text";
-            integer &= long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
-        }
-
-        return !seen ? "empty" : integer ? "integer" : "number";
+            Stats = stats,
+            StatsRows = all.Count,
+            StatsWholeFile = wholeFile,
+        };
     }
 
     /// <summary>RFC 4180 records (quoted fields may hold separators, quotes and newlines); a cut-off last record is dropped.</summary>
@@ -297,7 +411,7 @@ public sealed class FilePreview(VersionContent content, IBlobStore blobs)
         return lines;
     }
 
-    private static FilePreviewResponse Empty(string path, string kind, long size, string digest, string message) =>
+    private static FilePreviewResponse Empty(string path, string kind, long size, string digest, string? message) =>
         new(path, kind, size, digest, false, null, [], [], 0, message);
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

@@ -76,6 +76,23 @@ public sealed class VersionOverview(IDbContextFactory<PortalDbContext> dbFactory
         return await VersionQueries.ToResponseAsync(db, version.Artifact, version, ct);
     }
 
+    /// <summary>The committed version just before this one in its artifact, or null for the first (what compare defaults to).</summary>
+    public async Task<Guid?> PreviousIdAsync(ClaimsPrincipal user, string slug, Guid versionId, CancellationToken ct = default)
+    {
+        var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var version = await db.ArtifactVersions.AsNoTracking()
+                          .Where(v => v.Id == versionId && v.Artifact.ProjectId == grant.Project.Id && v.State == VersionState.Committed)
+                          .Select(v => new { v.ArtifactId, v.Index })
+                          .SingleOrDefaultAsync(ct)
+                      ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Project '{slug}' has no committed version {versionId}.");
+        return await db.ArtifactVersions.AsNoTracking()
+            .Where(v => v.ArtifactId == version.ArtifactId && v.State == VersionState.Committed && v.Index < version.Index)
+            .OrderByDescending(v => v.Index)
+            .Select(v => (Guid?)v.Id)
+            .FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>Names of the runs that produced a page of versions, in one query.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> RunNamesAsync(ClaimsPrincipal user, string slug, IEnumerable<Guid> runIds, CancellationToken ct = default)
     {

@@ -10,6 +10,12 @@ namespace Portal.Core.Features.Projects;
 /// <summary>Committed versions of one artifact type on one day (UTC).</summary>
 public sealed record VersionsPerDay(DateOnly Day, string ArtifactType, int Count);
 
+/// <summary>
+/// Storage at the end of one day (UTC): logical bytes of the versions committed by then, and stored bytes of the
+/// distinct blobs they reference, each counted from when the portal stored it.
+/// </summary>
+public sealed record StorageOnDay(DateOnly Day, long LogicalBytes, long StoredBytes);
+
 /// <summary>One line of the project's activity feed, already phrased for people.</summary>
 public sealed record ProjectActivity(DateTimeOffset At, string Actor, string Action, string Description, string TargetType, string TargetId);
 
@@ -29,6 +35,9 @@ public sealed record ProjectDashboardResponse(
     IReadOnlyList<ProjectActivity> Activity)
 {
     public double DedupRatio => StoredBytes == 0 ? 1 : (double)LogicalBytes / StoredBytes;
+
+    /// <summary>Logical and stored bytes at the end of each of the last <see cref="ProjectDashboard.ChartDays"/> days.</summary>
+    public IReadOnlyList<StorageOnDay> Storage { get; init; } = [];
 }
 
 /// <summary>Counts, storage and recent activity of a project: a fixed number of set-based queries whatever its size.</summary>
@@ -60,7 +69,13 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
         // Days are grouped here rather than in SQL: date functions differ per provider, and a month of commits is small.
         var recent = await committed
             .Where(v => v.CommittedAt >= chartStart)
-            .Select(v => new { v.CommittedAt, v.Artifact.Type })
+            .Select(v => new { v.CommittedAt, v.Artifact.Type, v.TotalSize })
+            .ToListAsync(ct);
+        // Blobs stored inside the window, to walk the stored total back day by day (the sizes, not the rows, matter).
+        var storedRecently = await ReferencedBlobs(db, projectId)
+            .Where(b => b.StoredAt >= chartStart)
+            .GroupBy(b => b.StoredAt)
+            .Select(g => new { At = g.Key, Size = g.Sum(b => b.Size) })
             .ToListAsync(ct);
         var perDay = recent
             .GroupBy(v => (Day: DateOnly.FromDateTime(v.CommittedAt!.Value.UtcDateTime), v.Type))
@@ -68,12 +83,42 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
             .OrderBy(p => p.Day).ThenBy(p => p.ArtifactType, StringComparer.Ordinal)
             .ToList();
 
+        var storage = StorageByDay(
+            DateOnly.FromDateTime(now.UtcDateTime), logical, stored,
+            recent.Select(v => (DateOnly.FromDateTime(v.CommittedAt!.Value.UtcDateTime), v.TotalSize)),
+            storedRecently.Select(b => (DateOnly.FromDateTime(b.At.UtcDateTime), b.Size)));
+
         var events = await LatestEvents(db, projectId).ToListAsync(ct);
         var activity = events
             .Select(e => new ProjectActivity(e.At, string.IsNullOrEmpty(e.Actor) ? "Someone" : e.Actor, e.Action, Describe(e.Action, e.AfterJson), e.TargetType, e.TargetId))
             .ToList();
 
-        return new ProjectDashboardResponse(artifactCount, versionCount, versionsThisWeek, runCount, 0, logical, stored, perDay, activity);
+        return new ProjectDashboardResponse(artifactCount, versionCount, versionsThisWeek, runCount, 0, logical, stored, perDay, activity)
+        {
+            Storage = storage,
+        };
+    }
+
+    /// <summary>
+    /// Totals at the end of each chart day, from today's totals minus what was added on later days: no query per day.
+    /// </summary>
+    internal static List<StorageOnDay> StorageByDay(
+        DateOnly today, long logicalNow, long storedNow, IEnumerable<(DateOnly Day, long Bytes)> logicalAdded, IEnumerable<(DateOnly Day, long Bytes)> storedAdded)
+    {
+        var logicalOn = logicalAdded.GroupBy(a => a.Day).ToDictionary(g => g.Key, g => g.Sum(a => a.Bytes));
+        var storedOn = storedAdded.GroupBy(a => a.Day).ToDictionary(g => g.Key, g => g.Sum(a => a.Bytes));
+        var days = new List<StorageOnDay>(ChartDays);
+        long logical = logicalNow, stored = storedNow;
+        for (var i = 0; i < ChartDays; i++)
+        {
+            var day = today.AddDays(-i);
+            days.Add(new StorageOnDay(day, logical, stored));
+            logical -= logicalOn.GetValueOrDefault(day);
+            stored -= storedOn.GetValueOrDefault(day);
+        }
+
+        days.Reverse();
+        return days;
     }
 
     /// <summary>

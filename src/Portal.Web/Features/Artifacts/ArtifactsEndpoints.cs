@@ -20,9 +20,9 @@ public static class ArtifactsEndpoints
         var project = api.MapGroup("/projects/{slug}").WithTags("Artifacts");
         var artifacts = project.MapGroup("/artifacts");
 
-        artifacts.MapGet("/", (string slug, string? type, string? search, ClaimsPrincipal user, ArtifactCatalog useCase, CancellationToken ct) =>
-                useCase.ListAsync(user, slug, type, search, ct))
-            .WithName("ListArtifacts").WithSummary("Artifacts of the project, optionally filtered by type and a name search.")
+        artifacts.MapGet("/", (string slug, string? type, string? search, string? metadata, ClaimsPrincipal user, ArtifactCatalog useCase, CancellationToken ct) =>
+                useCase.ListAsync(user, slug, type, search, metadata, ct))
+            .WithName("ListArtifacts").WithSummary("Artifacts of the project, optionally filtered by type, a name search and metadata=key=value on the latest version's metadata (dots reach nested keys).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         artifacts.MapGet("/{name}", (string slug, string name, ClaimsPrincipal user, ArtifactCatalog useCase, CancellationToken ct) =>

@@ -19,17 +19,28 @@ public static class VersionContentEndpoints
             .Produces<VersionFilesResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
-        versions.MapGet("/file", async (string slug, Guid versionId, string path, HttpContext http, ClaimsPrincipal user, VersionContent content, CancellationToken ct) =>
+        versions.MapGet("/file", async (string slug, Guid versionId, string path, bool? inline, HttpContext http, ClaimsPrincipal user, VersionContent content, CancellationToken ct) =>
             {
                 var partial = http.Request.Headers.Range.Count > 0;
                 var download = await content.OpenAsync(user, slug, versionId, path, partial, ct);
                 var name = path[(path.LastIndexOf('/') + 1)..];
+                if (inline == true && FilePreview.ImageContentType(path) is { } imageType)
+                {
+                    // Only for an <img> on the preview: an image type, never sniffed, and sandboxed with no script or
+                    // plug-in should someone open it directly (an SVG can carry script; an <img> never runs it).
+                    http.Response.Headers.XContentTypeOptions = "nosniff";
+                    http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+                    http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline") { FileNameStar = name }.ToString();
+                    return Results.Stream(download.Content, imageType,
+                        entityTag: new EntityTagHeaderValue($"\"{download.Entry.Digest}\""), enableRangeProcessing: true);
+                }
+
                 // The digest is the strong validator: the bytes behind a path of a version never change.
                 return Results.Stream(download.Content, "application/octet-stream", fileDownloadName: name,
                     entityTag: new EntityTagHeaderValue($"\"{download.Entry.Digest}\""), enableRangeProcessing: true);
             })
             .WithName("DownloadVersionFile")
-            .WithSummary("One file's bytes (ETag = its SHA-256; HTTP range requests supported). Always sent as an attachment.")
+            .WithSummary("One file's bytes (ETag = its SHA-256; HTTP range requests supported), sent as an attachment; with inline=true an image (png, jpg, gif, webp, svg) comes with its image type, nosniff and a sandboxing CSP, for <img>.")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Portal.Client.Models;
+using Portal.Core.Features.Artifacts;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// The version and compare pages of a 1,000,000-file version in headless Chromium against the real app on Kestrel:
+/// first rendered page of files (target under 1 s), folder navigation (under 300 ms), and the compare page of two
+/// 1,000,000-file versions differing in 10 files (under 1 s). Times run from the navigation or click to the moment
+/// the rows are in the browser's DOM.
+/// </summary>
+public static class PageScenarios
+{
+    private const string Scenario = "pages";
+    private const string ChromiumPath = "/usr/bin/chromium";
+    private const int Repeats = 5;
+
+    public static async Task MillionFilePagesAsync(BenchContext context)
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"The page scenarios need Chromium at {ChromiumPath} (apt-get install chromium).");
+        const int count = 1_000_000;
+        const string name = "bench-pages";
+        await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
+        var (v0, _) = await VersionScenarios.CreateAndCommitAsync(context, name, count);
+        var upserts = Enumerable.Range(0, 10).Select(k => k * 99_999)
+            .Select(i => new ManifestEntryModel(ManifestGenerator.PathOf(i), ManifestGenerator.DigestOf(i, generation: 1), 42))
+            .ToList();
+        await context.MarkBlobsStoredAsync(upserts.Select(u => u.Digest));
+        var user = context.Team.Contributor.Principal;
+        var slug = context.Team.Slug;
+        Guid v1;
+        await using (var scope = context.Services.CreateAsyncScope())
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<CreateVersion>()
+                .FromPatchAsync(user, slug, name, new NewVersionFields(null, "ten files changed", null, null, null), "latest", upserts, []);
+            v1 = created.VersionId!.Value;
+            await scope.ServiceProvider.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, v1);
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage", "--no-first-run"],
+        });
+        await using var browserContext = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = context.BaseUrl,
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+        });
+        browserContext.SetDefaultTimeout(60_000);
+        var page = await browserContext.NewPageAsync();
+        var team = context.Team.Contributor;
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", team.Email);
+        await page.FillAsync("#password", team.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+
+        var versionUrl = $"/projects/{slug}/artifacts/{name}/v1";
+        var firstPage = new List<double>();
+        var interactive = new List<double>();
+        var intoData = new List<double>();
+        var intoShard = new List<double>();
+        var backToRoot = new List<double>();
+        // The first round warms the server's compiled queries and the browser's cache of the app's scripts.
+        for (var round = 0; round <= Repeats; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            await page.GotoAsync(versionUrl, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "data/" }).WaitForAsync();
+            var rendered = watch.Elapsed.TotalMilliseconds;
+            await page.Locator("[data-interactive=true]").WaitForAsync();
+            var live = watch.Elapsed.TotalMilliseconds;
+
+            watch.Restart();
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "data/" }).ClickAsync();
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "shard-0150/" }).WaitForAsync();
+            var data = watch.Elapsed.TotalMilliseconds;
+
+            watch.Restart();
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "shard-0150/" }).ClickAsync();
+            await page.Locator("[data-testid=file-link]", new() { HasText = "item-0150000.json" }).WaitForAsync();
+            var shard = watch.Elapsed.TotalMilliseconds;
+
+            watch.Restart();
+            await page.Locator("[data-testid=file-breadcrumbs] a", new() { HasText = "files" }).ClickAsync();
+            await page.Locator("[data-testid=folder-link]", new() { HasText = "data/" }).WaitForAsync();
+            var root = watch.Elapsed.TotalMilliseconds;
+            if (round == 0)
+                continue;
+            firstPage.Add(rendered);
+            interactive.Add(live);
+            intoData.Add(data);
+            intoShard.Add(shard);
+            backToRoot.Add(root);
+        }
+
+        Report("version_first_page_of_files", firstPage);
+        Report("version_interactive", interactive);
+        Report("folder_root_to_data", intoData);
+        Report("folder_data_to_shard", intoShard);
+        Report("folder_shard_to_root", backToRoot);
+
+        var compareUrl = $"/projects/{slug}/compare?from={v0}&to={v1}";
+        var compare = new List<double>();
+        for (var round = 0; round <= Repeats; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            await page.GotoAsync(compareUrl, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+            await page.Locator("[data-testid=diff-table]", new() { HasText = ManifestGenerator.PathOf(9 * 99_999) }).WaitForAsync();
+            var ms = watch.Elapsed.TotalMilliseconds;
+            if (round == 0)
+            {
+                var modified = await page.Locator("[data-testid=diff-modified]").InnerTextAsync();
+                if (modified.Trim() != "10")
+                    throw new InvalidOperationException($"The compare page shows {modified} modified files; expected 10.");
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "bench-compare.png") });
+                continue;
+            }
+
+            compare.Add(ms);
+        }
+
+        Report("compare_1m_10_changed", compare);
+        await page.GotoAsync(versionUrl + "?folder=data%2Fshard-0150%2F");
+        await page.Locator("[data-testid=file-link]", new() { HasText = "item-0150000.json" }).WaitForAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "bench-version.png") });
+    }
+
+    /// <summary>Median and worst of the measured rounds.</summary>
+    private static void Report(string figure, List<double> milliseconds)
+    {
+        var sorted = milliseconds.Order().ToList();
+        BenchContext.Report(Scenario, figure + "_median", sorted[sorted.Count / 2], "ms");
+        BenchContext.Report(Scenario, figure + "_max", sorted[^1], "ms");
+    }
+}
