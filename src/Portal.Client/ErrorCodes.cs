@@ -64,4 +64,18 @@ public static class ErrorCodes
     public const string AliasInvalid = "alias_invalid";
     public const string AliasReserved = "alias_reserved";
     public const string AliasNotFound = "alias_not_found";
+
+    // Promotions: protected aliases, requests and approvals.
+    public const string AliasProtected = "alias_protected";
+    public const string AliasNotProtected = "alias_not_protected";
+    public const string PolicyNotFound = "policy_not_found";
+    public const string PromotionNotFound = "promotion_not_found";
+    public const string PromotionSelfApproval = "promotion_self_approval";
+    public const string PromotionAlreadyApproved = "promotion_already_approved";
+    public const string PromotionClosed = "promotion_closed";
+    public const string PromotionStale = "promotion_stale";
+    public const string PromotionChecksPending = "promotion_checks_pending";
+    public const string PromotionSourceAliasMissing = "promotion_source_alias_missing";
+    public const string PromotionNoChange = "promotion_no_change";
+    public const string PromotionNoPreviousVersion = "promotion_no_previous_version";
 }

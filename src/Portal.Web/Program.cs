@@ -4,6 +4,7 @@ using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
+using Portal.Web.Features.Promotions;
 using Portal.Web.Features.Runs;
 using Portal.Web.Infrastructure;
 
@@ -31,6 +32,7 @@ api.MapArtifactsApi();
 api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
+api.MapPromotionsApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();
