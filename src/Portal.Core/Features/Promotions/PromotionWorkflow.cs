@@ -21,6 +21,7 @@ public sealed class PromotionWorkflow(
     ProjectAccess access,
     PromotionChecks checks,
     PromotionNotifications notifications,
+    PromotionQueueSignal signal,
     TimeProvider clock)
 {
     public const int MaxCommentLength = 4000;
@@ -63,6 +64,7 @@ public sealed class PromotionWorkflow(
             return Open(db, grant, artifact, alias, version.Id, current, PromotionKind.Promotion, comment, now);
         }, ct);
         await notifications.RequestOpenedAsync(id, ct);
+        signal.Raise();
         return await ResponseAsync(grant, id, ct);
     }
 
@@ -92,6 +94,7 @@ public sealed class PromotionWorkflow(
             return id;
         }, ct);
         await notifications.RequestOpenedAsync(id, ct);
+        signal.Raise();
         return await ResponseAsync(grant, id, ct);
     }
 
@@ -357,6 +360,7 @@ public sealed class PromotionWorkflow(
             await notifications.RequestOpenedAsync(id, ct);
         else if (outcome == Outcome.Decided)
             await notifications.DecidedAsync(id, ct);
+        signal.Raise();
         return await ResponseAsync(grant, id, ct);
     }
 

@@ -12,6 +12,7 @@ public static class PromotionsServiceCollectionExtensions
         services.AddScoped<PromotionNotifications>();
         services.AddScoped<PromotionWorkflow>();
         services.AddScoped<PromotionQueries>();
+        services.AddScoped<PromotionQueueSignal>();
         services.AddScoped<Data.IDemoDataContributor, DemoPromotions>();
         return services;
     }
