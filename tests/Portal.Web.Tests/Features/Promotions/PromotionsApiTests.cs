@@ -345,6 +345,20 @@ public abstract class PromotionsApiTests(PromotionsApp app)
         await (await s.Viewer.GetAsync(s.Url($"promotions/{Guid.NewGuid()}"))).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.PromotionNotFound);
     }
 
+    [SkippableFact]
+    public async Task The_demo_seed_protects_production_and_leaves_a_request_to_review()
+    {
+        app.SkipIfUnavailable();
+        await app.WithServicesAsync(sp => sp.GetRequiredService<DemoData>().SeedAsync(PortalApp.AdminEmail));
+        var admin = app.AdminClient();
+        var policies = await (await admin.GetAsync($"/api/v1/projects/{DemoData.ProjectSlug}/promotion-policies")).ReadOkAsync<List<PromotionPolicyResponse>>();
+        Assert.Equal([("production", "staging")], policies.Select(p => (p.Alias, p.RequiredSourceAlias)));
+        var pending = await (await admin.GetAsync($"/api/v1/projects/{DemoData.ProjectSlug}/promotions?state=pending")).ReadOkAsync<List<PromotionResponse>>();
+        var request = Assert.Single(pending);
+        Assert.Equal(("support-index", "production", "v1", "v0"), (request.Artifact, request.Alias, request.Version, request.FromVersion));
+        Assert.True(request.Actions.Approve, "the demo admin did not make the request, so may approve it");
+    }
+
     private static async Task<DateTimeOffset> PauseAsync()
     {
         // Alias events are ordered by time; a visible gap keeps "at T" unambiguous on every provider's precision.
