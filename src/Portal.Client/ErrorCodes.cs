@@ -69,4 +69,17 @@ public static class ErrorCodes
     public const string LineageNodeInvalid = "lineage_node_invalid";
     public const string LineageNodeNotFound = "lineage_node_not_found";
     public const string LineageQueryInvalid = "lineage_query_invalid";
+    // Promotions: protected aliases, requests and approvals.
+    public const string AliasProtected = "alias_protected";
+    public const string AliasNotProtected = "alias_not_protected";
+    public const string PolicyNotFound = "policy_not_found";
+    public const string PromotionNotFound = "promotion_not_found";
+    public const string PromotionSelfApproval = "promotion_self_approval";
+    public const string PromotionAlreadyApproved = "promotion_already_approved";
+    public const string PromotionClosed = "promotion_closed";
+    public const string PromotionStale = "promotion_stale";
+    public const string PromotionChecksPending = "promotion_checks_pending";
+    public const string PromotionSourceAliasMissing = "promotion_source_alias_missing";
+    public const string PromotionNoChange = "promotion_no_change";
+    public const string PromotionNoPreviousVersion = "promotion_no_previous_version";
 }

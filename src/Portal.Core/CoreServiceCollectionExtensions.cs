@@ -7,6 +7,7 @@ using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
+using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.Core.Features.Search;
 
@@ -26,6 +27,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNotificationsFeature(configuration);
         services.AddLineageFeature();
         services.AddSearchFeature();
+        services.AddPromotionsFeature();
         return services;
     }
 

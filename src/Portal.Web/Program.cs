@@ -5,6 +5,7 @@ using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Lineage;
 using Portal.Web.Features.Projects;
+using Portal.Web.Features.Promotions;
 using Portal.Web.Features.Runs;
 using Portal.Web.Features.Search;
 using Portal.Web.Infrastructure;
@@ -35,6 +36,7 @@ api.MapRunsApi();
 api.MapVersionContentApi();
 api.MapLineageApi();
 api.MapSearchApi();
+api.MapPromotionsApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

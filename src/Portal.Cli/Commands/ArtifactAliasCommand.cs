@@ -6,7 +6,7 @@ namespace Portal.Cli.Commands;
 internal static class ArtifactAliasCommand
 {
     public static Command Create(CliContext cli) =>
-        new("alias", "Point custom aliases (staging, production …) at versions, or remove them.") { Set(cli), Remove(cli) };
+        new("alias", "Point custom aliases (staging, production …) at versions, remove them, or ask where they pointed.") { Set(cli), Remove(cli), ArtifactAliasAtCommand.Create(cli) };
 
     private static Command Set(CliContext cli)
     {

@@ -6,7 +6,7 @@ namespace Portal.Cli.Commands;
 internal static class ArtifactCommand
 {
     public static Command Create(CliContext cli) =>
-        new("artifact", "Artifact versions: put, get, ls, versions, files, diff, alias, use, which.")
+        new("artifact", "Artifact versions: put, get, ls, versions, files, diff, alias, use, which, promote.")
         {
             ArtifactPutCommand.Create(cli),
             ArtifactGetCommand.Create(cli),
@@ -17,6 +17,7 @@ internal static class ArtifactCommand
             ArtifactAliasCommand.Create(cli),
             ArtifactUseCommand.Create(cli),
             ArtifactWhichCommand.Create(cli),
+            ArtifactPromoteCommand.Create(cli),
         };
 
     /// <summary><c>name</c>, <c>name:alias</c>, <c>name:vN</c> or <c>name:digest</c>; the artifact name is the part before the first ':'.</summary>

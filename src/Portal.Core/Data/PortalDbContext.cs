@@ -6,6 +6,7 @@ using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Events;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Projects;
+using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 
 namespace Portal.Core.Data;
@@ -45,6 +46,14 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
 
     public DbSet<PortalEvent> PortalEvents => Set<PortalEvent>();
+
+    public DbSet<PromotionPolicy> PromotionPolicies => Set<PromotionPolicy>();
+
+    public DbSet<PromotionRequest> PromotionRequests => Set<PromotionRequest>();
+
+    public DbSet<PromotionApproval> PromotionApprovals => Set<PromotionApproval>();
+
+    public DbSet<PromotionComment> PromotionComments => Set<PromotionComment>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

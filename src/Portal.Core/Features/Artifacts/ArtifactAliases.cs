@@ -5,6 +5,7 @@ using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Promotions;
 
 namespace Portal.Core.Features.Artifacts;
 
@@ -49,6 +50,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
             var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
             var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct)
                 ?? throw AliasNotFound(name, alias);
+            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, [alias], ct);
             var now = clock.GetUtcNow();
             AliasMoves.Move(db, artifact.Id, existing, alias, null, grant.UserId, now, why);
             db.Record(now, grant.UserId, grant.Project.Id, "artifact_alias.removed", "artifact_alias", $"{artifact.Id}/{alias}",
@@ -115,6 +117,7 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
+            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, [alias], ct);
             var version = await VersionQueries.ResolveAsync(db, artifact.Id, reference, ct)
                 ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no committed version '{reference}'.");
             var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct);

@@ -8,6 +8,7 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Promotions;
 
 namespace Portal.Core.Features.Artifacts;
 
@@ -140,7 +141,10 @@ public sealed class CommitVersion(
             version.State = VersionState.Committed;
             version.CommittedAt = now;
             AliasMoves.Move(db, artifactId, latestAlias, ArtifactNames.Latest, version.Id, grant.UserId, now, "commit");
-            foreach (var alias in JsonSerializer.Deserialize<List<string>>(version.RequestedAliasesJson) ?? [])
+            var requestedAliases = JsonSerializer.Deserialize<List<string>>(version.RequestedAliasesJson) ?? [];
+            // Checked again here: a policy may have protected one of them since the version was created.
+            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, requestedAliases, ct);
+            foreach (var alias in requestedAliases)
             {
                 var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifactId && a.Name == alias, ct);
                 AliasMoves.Move(db, artifactId, existing, alias, version.Id, grant.UserId, now, "requested at upload");
@@ -194,7 +198,7 @@ public sealed class CommitVersion(
 internal static class AliasMoves
 {
     /// <summary>Points <paramref name="name"/> at <paramref name="toVersionId"/> (null removes it). No event when nothing changes.</summary>
-    public static void Move(PortalDbContext db, Guid artifactId, ArtifactAlias? existing, string name, Guid? toVersionId, string actorId, DateTimeOffset now, string reason)
+    public static void Move(PortalDbContext db, Guid artifactId, ArtifactAlias? existing, string name, Guid? toVersionId, string actorId, DateTimeOffset now, string reason, Guid? promotionRequestId = null)
     {
         var from = existing?.VersionId;
         if (from == toVersionId)
@@ -217,6 +221,7 @@ internal static class AliasMoves
             ActorId = actorId,
             At = now,
             Reason = reason,
+            PromotionRequestId = promotionRequestId,
         });
     }
 }

@@ -7,6 +7,7 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts.Manifests;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Promotions;
 
 namespace Portal.Core.Features.Artifacts;
 
@@ -72,6 +73,8 @@ public sealed class CreateVersion(
                 throw PortalException.BadRequest(ErrorCodes.ArtifactTypeInvalid, $"Artifact '{name}' does not exist yet: give its type (such as dataset or model) to create it.");
             if (artifact is not null && type is not null && artifact.Type != type)
                 throw TypeMismatch(name, artifact.Type, type);
+            // A protected alias is refused before the manifest is read and any blob is uploaded.
+            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, slug, name, aliases, ct);
             if (fields.RunId is { } runId && !await db.Runs.AnyAsync(r => r.Id == runId && r.ProjectId == grant.Project.Id, ct))
                 throw PortalException.NotFound(ErrorCodes.RunNotFound, $"Run {runId} does not exist in project '{slug}'.");
             ArtifactVersion? baseVersion = null;
