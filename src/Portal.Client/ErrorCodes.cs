@@ -64,4 +64,10 @@ public static class ErrorCodes
     public const string AliasInvalid = "alias_invalid";
     public const string AliasReserved = "alias_reserved";
     public const string AliasNotFound = "alias_not_found";
+
+    // Webhooks and the audit log.
+    public const string WebhookNotFound = "webhook_not_found";
+    public const string WebhookUrlInvalid = "webhook_url_invalid";
+    public const string WebhookEventTypeInvalid = "webhook_event_type_invalid";
+    public const string AuditFilterInvalid = "audit_filter_invalid";
 }

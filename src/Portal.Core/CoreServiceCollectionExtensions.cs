@@ -4,9 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
+using Portal.Core.Features.Webhooks;
 
 namespace Portal.Core;
 
@@ -22,6 +24,8 @@ public static class CoreServiceCollectionExtensions
         services.AddArtifactsFeature(configuration);
         services.AddRunsFeature();
         services.AddNotificationsFeature(configuration);
+        services.AddWebhooksFeature(configuration);
+        services.AddAuditingFeature();
         return services;
     }
 

@@ -7,6 +7,7 @@ using Portal.Core.Features.Events;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
+using Portal.Core.Features.Webhooks;
 
 namespace Portal.Core.Data;
 
@@ -45,6 +46,12 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
 
     public DbSet<PortalEvent> PortalEvents => Set<PortalEvent>();
+
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts => Set<WebhookDeliveryAttempt>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -139,6 +139,8 @@ public sealed class CommitVersion(
             artifact.NextVersionIndex++;
             version.State = VersionState.Committed;
             version.CommittedAt = now;
+            // Raised before the alias moves, so receivers see the version before the aliases that point at it.
+            ArtifactEvents.RaiseVersionCommitted(db, grant.Project.Id, artifact, version, previousVersionId, grant.UserId, now);
             AliasMoves.Move(db, artifactId, latestAlias, ArtifactNames.Latest, version.Id, grant.UserId, now, "commit");
             foreach (var alias in JsonSerializer.Deserialize<List<string>>(version.RequestedAliasesJson) ?? [])
             {
@@ -218,5 +220,6 @@ internal static class AliasMoves
             At = now,
             Reason = reason,
         });
+        ArtifactEvents.RaiseAliasMoved(db, artifactId, name, from, toVersionId, actorId, now, reason);
     }
 }
