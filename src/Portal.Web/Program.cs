@@ -2,9 +2,11 @@ using Portal.Core;
 using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
+using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Runs;
+using Portal.Web.Features.Webhooks;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +33,8 @@ api.MapArtifactsApi();
 api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
+api.MapWebhooksApi();
+api.MapAuditApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();
