@@ -68,6 +68,7 @@ public static class PortalCli
             ProjectsCommand.Create(cli),
             RunCommand.Create(cli),
             ArtifactCommand.Create(cli),
+            AuditCommand.Create(cli),
         };
         return root;
     }
