@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what is missing, starts a throw-away PostgreSQL cluster (unless
-# PORTAL_TEST_POSTGRES is already set), runs `dotnet test Portal.sln` and prints "N passed, N failed, N skipped".
+# PORTAL_TEST_POSTGRES is already set) and an SMTP server (smtp4dev, unless PORTAL_TEST_SMTP is set), runs `dotnet test Portal.sln` and prints "N passed, N failed, N skipped".
 # Extra arguments go to dotnet test (e.g. --filter "FullyQualifiedName~Projects").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +25,20 @@ if [ -z "${PORTAL_TEST_POSTGRES:-}" ]; then
     echo "PostgreSQL for tests: $PORTAL_TEST_POSTGRES"
   fi
 fi
-cleanup() { [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"; }
+smtp_pid=""
+smtp_dir=""
+if [ -z "${PORTAL_TEST_SMTP:-}" ]; then
+  if smtp_env=$(infra/scripts/start-smtp.sh); then
+    eval "$smtp_env"
+    smtp_pid="$PORTAL_SMTP_PID"
+    smtp_dir="$PORTAL_SMTP_DIR"
+    echo "SMTP server for tests (smtp4dev): $PORTAL_TEST_SMTP, API $PORTAL_TEST_SMTP_API"
+  fi
+fi
+cleanup() {
+  [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"
+  [ -n "$smtp_pid" ] && infra/scripts/stop-smtp.sh "$smtp_pid" "$smtp_dir"
+}
 trap cleanup EXIT
 
 dotnet tool restore >/dev/null

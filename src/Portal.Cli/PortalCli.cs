@@ -69,6 +69,7 @@ public static class PortalCli
             RunCommand.Create(cli),
             ArtifactCommand.Create(cli),
             PromotionCommand.Create(cli),
+            AuditCommand.Create(cli),
         };
         return root;
     }

@@ -82,4 +82,9 @@ public static class ErrorCodes
     public const string PromotionSourceAliasMissing = "promotion_source_alias_missing";
     public const string PromotionNoChange = "promotion_no_change";
     public const string PromotionNoPreviousVersion = "promotion_no_previous_version";
+    // Webhooks and the audit log.
+    public const string WebhookNotFound = "webhook_not_found";
+    public const string WebhookUrlInvalid = "webhook_url_invalid";
+    public const string WebhookEventTypeInvalid = "webhook_event_type_invalid";
+    public const string AuditFilterInvalid = "audit_filter_invalid";
 }

@@ -5,11 +5,13 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.Core.Features.Search;
+using Portal.Core.Features.Webhooks;
 
 namespace Portal.Core;
 
@@ -28,6 +30,8 @@ public static class CoreServiceCollectionExtensions
         services.AddLineageFeature();
         services.AddSearchFeature();
         services.AddPromotionsFeature();
+        services.AddWebhooksFeature(configuration);
+        services.AddAuditingFeature();
         return services;
     }
 

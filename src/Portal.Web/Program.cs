@@ -2,12 +2,14 @@ using Portal.Core;
 using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
+using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Lineage;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Promotions;
 using Portal.Web.Features.Runs;
 using Portal.Web.Features.Search;
+using Portal.Web.Features.Webhooks;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -37,6 +39,8 @@ api.MapVersionContentApi();
 api.MapLineageApi();
 api.MapSearchApi();
 api.MapPromotionsApi();
+api.MapWebhooksApi();
+api.MapAuditApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

@@ -8,6 +8,7 @@ using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
+using Portal.Core.Features.Webhooks;
 
 namespace Portal.Core.Data;
 
@@ -54,6 +55,11 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<PromotionApproval> PromotionApprovals => Set<PromotionApproval>();
 
     public DbSet<PromotionComment> PromotionComments => Set<PromotionComment>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts => Set<WebhookDeliveryAttempt>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -27,5 +27,7 @@ public class AppSettingsExampleTests
             Assert.True(bootstrap.TryGetProperty(key, out _), $"Portal:Bootstrap:{key} is not documented");
         foreach (var key in new[] { "RunServer", "Storage", "WorkerCount" })
             Assert.True(root.GetProperty("Jobs").TryGetProperty(key, out _), $"Jobs:{key} is not documented");
+        foreach (var key in new[] { "Timeout", "MaxAttempts", "RetryBaseDelay", "MaxRetryDelay", "DispatchCron" })
+            Assert.True(root.GetProperty("Webhooks").TryGetProperty(key, out _), $"Webhooks:{key} is not documented");
     }
 }

@@ -140,6 +140,8 @@ public sealed class CommitVersion(
             artifact.NextVersionIndex++;
             version.State = VersionState.Committed;
             version.CommittedAt = now;
+            // Raised before the alias moves, so receivers see the version before the aliases that point at it.
+            ArtifactEvents.RaiseVersionCommitted(db, grant.Project.Id, artifact, version, previousVersionId, grant.UserId, now);
             AliasMoves.Move(db, artifactId, latestAlias, ArtifactNames.Latest, version.Id, grant.UserId, now, "commit");
             var requestedAliases = JsonSerializer.Deserialize<List<string>>(version.RequestedAliasesJson) ?? [];
             // Checked again here: a policy may have protected one of them since the version was created.
@@ -223,5 +225,6 @@ internal static class AliasMoves
             Reason = reason,
             PromotionRequestId = promotionRequestId,
         });
+        ArtifactEvents.RaiseAliasMoved(db, artifactId, name, from, toVersionId, actorId, now, reason);
     }
 }

@@ -1,0 +1,28 @@
+namespace Portal.Core.Features.Webhooks;
+
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>How long a receiver has to answer one attempt.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts before a delivery is given up as failed.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>The wait after the first failed attempt; it doubles after each further one (30 s, 1 min, 2 min … ).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the dispatcher turns new events into deliveries (Hangfire cron, seconds allowed).</summary>
+    public string DispatchCron { get; set; } = "*/15 * * * * *";
+
+    /// <summary>The wait before the next attempt after <paramref name="failedAttempts"/> failures.</summary>
+    public TimeSpan RetryDelay(int failedAttempts)
+    {
+        var factor = Math.Pow(2, Math.Clamp(failedAttempts - 1, 0, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, MaxRetryDelay.Ticks));
+        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+    }
+}
