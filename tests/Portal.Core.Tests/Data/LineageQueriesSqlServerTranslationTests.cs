@@ -16,18 +16,17 @@ public class LineageQueriesSqlServerTranslationTests
     {
         using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
         var frontier = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid()).ToList();
-        var projectId = Guid.NewGuid();
 
-        var pairs = LineageHops.PairsQuery(db, projectId, fromRuns, frontier, direction, 100, "chunks").ToQueryString();
+        var pairs = LineageHops.PairsQuery(db, fromRuns, frontier, direction, 100, "chunks").ToQueryString();
         Assert.Contains("[LineageEdges]", pairs, StringComparison.Ordinal);
         Assert.Contains("TOP", pairs, StringComparison.Ordinal);
         Assert.Contains("ORDER BY", pairs, StringComparison.Ordinal);
 
-        var counts = LineageHops.CountsQuery(db, projectId, fromRuns, frontier, direction).ToQueryString();
+        var counts = LineageHops.CountsQuery(db, fromRuns, frontier, direction).ToQueryString();
         Assert.Contains("GROUP BY", counts, StringComparison.Ordinal);
         Assert.Contains("COUNT(*)", counts, StringComparison.Ordinal);
 
-        var neighbours = LineageHops.NeighboursQuery(db, projectId, fromRuns, frontier, direction).ToQueryString();
+        var neighbours = LineageHops.NeighboursQuery(db, fromRuns, frontier, direction).ToQueryString();
         Assert.Contains("DISTINCT", neighbours, StringComparison.Ordinal);
         Assert.Contains(fromRuns ? "[RunId] IN" : "[VersionId] IN", neighbours, StringComparison.Ordinal);
     }

@@ -46,8 +46,8 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
         await EnsureNodeExistsAsync(db, projectId, focus, ct);
 
         var builder = new SubgraphBuilder(focus);
-        await builder.WalkAsync(db, projectId, LineageWalkDirection.Up, up, cap, ct);
-        await builder.WalkAsync(db, projectId, LineageWalkDirection.Down, down, cap, ct);
+        await builder.WalkAsync(db, LineageWalkDirection.Up, up, cap, ct);
+        await builder.WalkAsync(db, LineageWalkDirection.Down, down, cap, ct);
         var nodes = await DescribeAsync(db, projectId, builder.Depths, withValidation: true, ct);
         return new LineageGraphResponse(focus.ToString(), up, down, cap, [.. nodes, .. builder.Clusters], [.. builder.Edges]);
     }
@@ -70,14 +70,14 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
         var projectId = grant.Project.Id;
         await EnsureNodeExistsAsync(db, projectId, anchor, ct);
 
-        var pairs = await LineageHops.PairsAsync(db, projectId, anchor.IsRun, [anchor.Id], walk, take + 1, ct, type);
+        var pairs = await LineageHops.PairsAsync(db, anchor.IsRun, [anchor.Id], walk, take + 1, ct, type);
         var builder = new SubgraphBuilder(anchor);
         var sign = walk == LineageWalkDirection.Down ? 1 : -1;
         foreach (var pair in pairs.Take(take))
             builder.AddEdge(anchor, new LineageNodeId(!anchor.IsRun, pair.Child), pair.Direction, sign);
         if (pairs.Count > take)
         {
-            var total = (await LineageHops.CountsAsync(db, projectId, anchor.IsRun, [anchor.Id], walk, ct))
+            var total = (await LineageHops.CountsAsync(db, anchor.IsRun, [anchor.Id], walk, ct))
                 .Where(c => c.ChildType == type).Sum(c => c.Count);
             builder.AddCluster(anchor, walk, !anchor.IsRun, type, total - take, sign);
         }
@@ -140,7 +140,7 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
         {
             var reached = fromRuns ? versions : runs;
             var next = new List<Guid>();
-            foreach (var id in await LineageHops.NeighboursAsync(db, projectId, fromRuns, frontier, direction, ct))
+            foreach (var id in await LineageHops.NeighboursAsync(db, fromRuns, frontier, direction, ct))
             {
                 if (reached.TryAdd(id, hop))
                     next.Add(id);
@@ -294,15 +294,15 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
 
         public List<LineageNodeResponse> Clusters { get; } = [];
 
-        public async Task WalkAsync(PortalDbContext db, Guid projectId, LineageWalkDirection direction, int depth, int cap, CancellationToken ct)
+        public async Task WalkAsync(PortalDbContext db, LineageWalkDirection direction, int depth, int cap, CancellationToken ct)
         {
             var frontier = new List<Guid> { focus.Id };
             var fromRuns = focus.IsRun;
             var sign = direction == LineageWalkDirection.Down ? 1 : -1;
             for (var hop = 1; hop <= depth && frontier.Count > 0; hop++)
             {
-                var pairs = await LineageHops.PairsAsync(db, projectId, fromRuns, frontier, direction, MaxPairsPerHop, ct);
-                var counts = await LineageHops.CountsAsync(db, projectId, fromRuns, frontier, direction, ct);
+                var pairs = await LineageHops.PairsAsync(db, fromRuns, frontier, direction, MaxPairsPerHop, ct);
+                var counts = await LineageHops.CountsAsync(db, fromRuns, frontier, direction, ct);
                 var next = new List<Guid>();
                 var shown = new Dictionary<(Guid Parent, string Type), int>();
                 var counted = new HashSet<(Guid Parent, Guid Child)>();

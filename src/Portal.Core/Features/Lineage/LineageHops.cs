@@ -11,6 +11,9 @@ internal sealed record LineageHopCount(Guid Parent, string ChildType, int Count)
 /// <summary>
 /// Set-based hops over the bipartite edge table: each call crosses one edge from a whole frontier at once (one query
 /// for the frontier, never one per node). Versions and runs alternate, so a frontier holds one kind of node.
+/// The queries filter on the frontier and the edge kind only, so the (VersionId, Direction, RunId) and (RunId,
+/// Direction, VersionId) indexes answer them; a project filter made SQLite scan the project's whole edge index
+/// instead. The walk starts from a node checked to be in the project, and edges only join nodes of one project.
 /// </summary>
 internal static class LineageHops
 {
@@ -31,10 +34,10 @@ internal static class LineageHops
         };
 
     /// <summary>Anonymous rows, not the record: EF Core filters and orders on an anonymous type's members only.</summary>
-    internal static IQueryable<LineageHopRow> Rows(PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, string? childType = null)
+    internal static IQueryable<LineageHopRow> Rows(PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, string? childType = null)
     {
         var kind = EdgeKind(fromRuns, direction);
-        var edges = db.LineageEdges.AsNoTracking().Where(e => e.ProjectId == projectId && e.Direction == kind);
+        var edges = db.LineageEdges.AsNoTracking().Where(e => e.Direction == kind);
         var rows = fromRuns
             ? edges.Where(e => frontier.Contains(e.RunId))
                 .Select(e => new LineageHopRow { Parent = e.RunId, Child = e.VersionId, ChildType = e.Version.Artifact.Type, Direction = e.Direction, At = e.CreatedAt })
@@ -44,16 +47,16 @@ internal static class LineageHops
     }
 
     /// <summary>Edges from the frontier in the direction, newest first per parent, with the neighbour's artifact type or job type.</summary>
-    internal static IQueryable<LineageHopRow> PairsQuery(PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, int limit, string? childType = null) =>
-        Rows(db, projectId, fromRuns, frontier, direction, childType).OrderBy(p => p.Parent).ThenByDescending(p => p.At).ThenBy(p => p.Child).Take(limit);
+    internal static IQueryable<LineageHopRow> PairsQuery(PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, int limit, string? childType = null) =>
+        Rows(db, fromRuns, frontier, direction, childType).OrderBy(p => p.Parent).ThenByDescending(p => p.At).ThenBy(p => p.Child).Take(limit);
 
     public static async Task<List<LineageHopPair>> PairsAsync(
-        PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, int limit, CancellationToken ct, string? childType = null)
+        PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, int limit, CancellationToken ct, string? childType = null)
     {
         var pairs = new List<LineageHopPair>();
         foreach (var part in frontier.Chunk(MaxIdsPerQuery))
         {
-            var rows = await PairsQuery(db, projectId, fromRuns, part, direction, limit - pairs.Count, childType).ToListAsync(ct);
+            var rows = await PairsQuery(db, fromRuns, part, direction, limit - pairs.Count, childType).ToListAsync(ct);
             pairs.AddRange(rows.Select(p => new LineageHopPair(p.Parent, p.Child, p.ChildType, p.Direction, p.At)));
             if (pairs.Count >= limit)
                 break;
@@ -63,36 +66,36 @@ internal static class LineageHops
     }
 
     /// <summary>How many neighbours each frontier node has in the direction, per artifact type or job type.</summary>
-    internal static IQueryable<LineageHopCount> CountsQuery(PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction) =>
-        Rows(db, projectId, fromRuns, frontier, direction)
+    internal static IQueryable<LineageHopCount> CountsQuery(PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction) =>
+        Rows(db, fromRuns, frontier, direction)
             .GroupBy(p => new { p.Parent, p.ChildType })
             .Select(g => new LineageHopCount(g.Key.Parent, g.Key.ChildType, g.Count()));
 
     public static async Task<List<LineageHopCount>> CountsAsync(
-        PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, CancellationToken ct)
+        PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, CancellationToken ct)
     {
         var counts = new List<LineageHopCount>();
         foreach (var part in frontier.Chunk(MaxIdsPerQuery))
-            counts.AddRange(await CountsQuery(db, projectId, fromRuns, part, direction).ToListAsync(ct));
+            counts.AddRange(await CountsQuery(db, fromRuns, part, direction).ToListAsync(ct));
         return counts;
     }
 
     /// <summary>The distinct neighbours of a whole frontier (for full walks, where nothing is capped).</summary>
-    internal static IQueryable<Guid> NeighboursQuery(PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction)
+    internal static IQueryable<Guid> NeighboursQuery(PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction)
     {
         var kind = EdgeKind(fromRuns, direction);
-        var edges = db.LineageEdges.AsNoTracking().Where(e => e.ProjectId == projectId && e.Direction == kind);
+        var edges = db.LineageEdges.AsNoTracking().Where(e => e.Direction == kind);
         return fromRuns
             ? edges.Where(e => frontier.Contains(e.RunId)).Select(e => e.VersionId).Distinct()
             : edges.Where(e => frontier.Contains(e.VersionId)).Select(e => e.RunId).Distinct();
     }
 
     public static async Task<List<Guid>> NeighboursAsync(
-        PortalDbContext db, Guid projectId, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, CancellationToken ct)
+        PortalDbContext db, bool fromRuns, IReadOnlyCollection<Guid> frontier, LineageWalkDirection direction, CancellationToken ct)
     {
         var neighbours = new List<Guid>();
         foreach (var part in frontier.Chunk(MaxIdsPerQuery))
-            neighbours.AddRange(await NeighboursQuery(db, projectId, fromRuns, part, direction).ToListAsync(ct));
+            neighbours.AddRange(await NeighboursQuery(db, fromRuns, part, direction).ToListAsync(ct));
         return neighbours;
     }
 }
