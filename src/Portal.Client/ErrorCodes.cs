@@ -64,4 +64,9 @@ public static class ErrorCodes
     public const string AliasInvalid = "alias_invalid";
     public const string AliasReserved = "alias_reserved";
     public const string AliasNotFound = "alias_not_found";
+
+    // Validation and compare reports.
+    public const string ValidationRulesInvalid = "validation_rules_invalid";
+    public const string CompareReportNotFound = "compare_report_not_found";
+    public const string ReportFormatInvalid = "report_format_invalid";
 }

@@ -7,6 +7,7 @@ using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Runs;
+using Portal.Core.Features.Validation;
 
 namespace Portal.Core;
 
@@ -22,6 +23,7 @@ public static class CoreServiceCollectionExtensions
         services.AddArtifactsFeature(configuration);
         services.AddRunsFeature();
         services.AddNotificationsFeature(configuration);
+        services.AddValidationFeature();
         return services;
     }
 

@@ -5,6 +5,7 @@ using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Runs;
+using Portal.Web.Features.Validation;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +32,7 @@ api.MapArtifactsApi();
 api.MapBlobsApi();
 api.MapRunsApi();
 api.MapVersionContentApi();
+api.MapValidationApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

@@ -46,6 +46,14 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<PortalEvent> PortalEvents => Set<PortalEvent>();
 
+    public DbSet<Features.Validation.ValidationRuleSet> ValidationRuleSets => Set<Features.Validation.ValidationRuleSet>();
+
+    public DbSet<Features.Validation.VersionValidation> VersionValidations => Set<Features.Validation.VersionValidation>();
+
+    public DbSet<Features.Validation.ValidationFinding> ValidationFindings => Set<Features.Validation.ValidationFinding>();
+
+    public DbSet<Features.Compare.CompareReport> CompareReports => Set<Features.Compare.CompareReport>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
