@@ -217,11 +217,19 @@ public static class PiiScanner
             {
                 // Digits glued to a word: only an IBAN (two capitals, two check digits) starts like that.
                 if (p >= 2 && runEnd - p >= 2 && char.IsAsciiLetterUpper(text[p - 1]) && char.IsAsciiLetterUpper(text[p - 2])
-                    && (p == 2 || !IsWordChar(text[p - 3])) && TryIban(text, p - 2, out var ibanLength))
+                    && (p == 2 || !IsWordChar(text[p - 3])))
                 {
-                    matches.Add(new PiiMatch(PiiKind.Iban, p - 2, ibanLength));
+                    if (TryIban(text, p - 2, out var ibanLength))
+                    {
+                        matches.Add(new PiiMatch(PiiKind.Iban, p - 2, ibanLength));
+                        from = p - 2 + ibanLength;
+                        continue;
+                    }
+
+                    // IBAN-shaped but failing its checksum: its digit groups are not a card or a phone either.
                     from = p - 2 + ibanLength;
-                    continue;
+                    if (from > p)
+                        continue;
                 }
 
                 from = runEnd;
@@ -449,6 +457,8 @@ public static class PiiScanner
             }
         }
 
+        // Not an IBAN; the caller skips the whole shape.
+        length = endCount > 0 ? ends[endCount - 1] - start : 0;
         return false;
     }
 
