@@ -7,6 +7,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["commit-100k"] = VersionScenarios.Commit100kAsync,
     ["million"] = VersionScenarios.MillionAsync,
     ["blob-1g"] = BlobScenarios.Upload1GiBAsync,
+    ["validate-1g"] = ValidationScenarios.Validate1GiBAsync, ["compare-1m"] = ValidationScenarios.Compare1MAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];
