@@ -535,14 +535,14 @@ public static class PiiScanner
 
     public static string Describe(PiiKind kind) => kind switch
     {
-        PiiKind.Email => "e-mail address",
-        PiiKind.Phone => "phone number",
-        PiiKind.PaymentCard => "payment card number",
-        PiiKind.UsSsn => "US social security number",
-        PiiKind.Iban => "IBAN",
-        PiiKind.IpAddress => "IP address",
-        PiiKind.Secret => "cloud or API secret",
-        _ => "private key",
+        PiiKind.Email => "an e-mail address",
+        PiiKind.Phone => "a phone number",
+        PiiKind.PaymentCard => "a payment card number",
+        PiiKind.UsSsn => "a US social security number",
+        PiiKind.Iban => "an IBAN",
+        PiiKind.IpAddress => "an IP address",
+        PiiKind.Secret => "a cloud or API secret",
+        _ => "a private key",
     };
 
     /// <summary>Enough of the value to find it again, never enough to use it.</summary>

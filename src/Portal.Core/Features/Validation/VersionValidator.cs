@@ -274,7 +274,7 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
             {
                 var value = text.Slice(match.Start, match.Length);
                 findings.Add(match.Kind is PiiKind.Secret or PiiKind.PrivateKey ? ValidationChecks.Secrets : ValidationChecks.Pii, PiiScanner.Code(match.Kind), rules.PiiSeverity, path,
-                    $"Lines holding a {PiiScanner.Describe(match.Kind)}.", lineNumber, PiiScanner.Redact(match.Kind, value));
+                    $"Lines holding {PiiScanner.Describe(match.Kind)}.", lineNumber, PiiScanner.Redact(match.Kind, value));
             }
         }
 
