@@ -90,7 +90,10 @@ public abstract class ValidationApiTests(PortalApp app)
             Assert.Contains(marker, await download.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        var live = await (await client.GetAsync($"/api/v1/projects/{team.Slug}/row-diff?from={v0.Id}&to={v1.Id}&path=train.jsonl&keyColumn=text")).ReadOkAsync<RowDiffResponse>();
+        using var sdk = new PortalClient(client);
+        Assert.Equal(report.Report.Id, (await sdk.FindCompareReportAsync(team.Slug, v0.Id, v1.Id)).Report.Id);
+        Assert.Equal(JobStates.Passed, (await sdk.GetValidationAsync(team.Slug, v1.Id)).State);
+        var live = await sdk.DiffRowsAsync(team.Slug, v0.Id, v1.Id, "train.jsonl", keyColumn: "text");
         Assert.Equal("text", live.Diff.KeyColumn);
         Assert.Equal(16, live.Diff.Added);
         Assert.Equal(10, live.Diff.Removed);
