@@ -87,4 +87,8 @@ public static class ErrorCodes
     public const string WebhookUrlInvalid = "webhook_url_invalid";
     public const string WebhookEventTypeInvalid = "webhook_event_type_invalid";
     public const string AuditFilterInvalid = "audit_filter_invalid";
+    // Validation and compare reports.
+    public const string ValidationRulesInvalid = "validation_rules_invalid";
+    public const string CompareReportNotFound = "compare_report_not_found";
+    public const string ReportFormatInvalid = "report_format_invalid";
 }

@@ -12,6 +12,7 @@ using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.Core.Features.Search;
 using Portal.Core.Features.Webhooks;
+using Portal.Core.Features.Validation;
 
 namespace Portal.Core;
 
@@ -32,6 +33,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPromotionsFeature();
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
+        services.AddValidationFeature();
         return services;
     }
 

@@ -10,6 +10,7 @@ using Portal.Web.Features.Promotions;
 using Portal.Web.Features.Runs;
 using Portal.Web.Features.Search;
 using Portal.Web.Features.Webhooks;
+using Portal.Web.Features.Validation;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -41,6 +42,7 @@ api.MapSearchApi();
 api.MapPromotionsApi();
 api.MapWebhooksApi();
 api.MapAuditApi();
+api.MapValidationApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

@@ -10,6 +10,8 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["lineage-impact"] = LineageScenarios.ImpactAsync,
     ["lineage-render"] = LineageScenarios.RenderAsync,
     ["pages-1m"] = PageScenarios.MillionFilePagesAsync,
+    ["validate-1g"] = ValidationScenarios.Validate1GiBAsync,
+    ["compare-1m"] = ValidationScenarios.Compare1MAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

@@ -60,6 +60,13 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     public DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts => Set<WebhookDeliveryAttempt>();
+    public DbSet<Features.Validation.ValidationRuleSet> ValidationRuleSets => Set<Features.Validation.ValidationRuleSet>();
+
+    public DbSet<Features.Validation.VersionValidation> VersionValidations => Set<Features.Validation.VersionValidation>();
+
+    public DbSet<Features.Validation.ValidationFinding> ValidationFindings => Set<Features.Validation.ValidationFinding>();
+
+    public DbSet<Features.Compare.CompareReport> CompareReports => Set<Features.Compare.CompareReport>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

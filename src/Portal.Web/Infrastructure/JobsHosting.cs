@@ -15,6 +15,10 @@ public sealed class JobsOptions
     public string Storage { get; set; } = "Database";
 
     public int WorkerCount { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>In-memory job storage forgets its queue on restart; the database then says what is unfinished.</summary>
+    public bool UsesInMemoryStorage(DatabaseOptions database) =>
+        Storage.Equals("InMemory", StringComparison.OrdinalIgnoreCase) || database.Provider == DatabaseProvider.Sqlite;
 }
 
 public static class JobsHosting
@@ -29,8 +33,7 @@ public static class JobsHosting
             var options = sp.GetRequiredService<JobsOptions>();
             var database = sp.GetRequiredService<DatabaseOptions>();
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            var inMemory = options.Storage.Equals("InMemory", StringComparison.OrdinalIgnoreCase) || database.Provider == DatabaseProvider.Sqlite;
-            if (inMemory)
+            if (options.UsesInMemoryStorage(database))
             {
                 config.UseInMemoryStorage();
                 return;
@@ -66,20 +69,27 @@ public static class JobsHosting
 /// Runs the Hangfire server in this process when <see cref="JobsOptions.RunServer"/> says so — decided when the host
 /// starts, from the final configuration (a web-only replica or a test host runs none).
 /// </summary>
-public sealed class JobServerHost(JobsOptions options, JobStorage storage, IServiceScopeFactory scopes) : IHostedService, IDisposable
+public sealed class JobServerHost(JobsOptions options, DatabaseOptions database, JobStorage storage, IServiceScopeFactory scopes, ILogger<JobServerHost> logger) : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.RunServer)
         {
+            if (options.UsesInMemoryStorage(database))
+            {
+                // The queue did not survive the restart: queue again what the database says is unfinished.
+                await using var scope = scopes.CreateAsyncScope();
+                var requeued = await scope.ServiceProvider.GetRequiredService<Portal.Core.Jobs.VersionJobsReconciliation>().RequeueUnfinishedAsync(cancellationToken);
+                if (requeued > 0)
+                    logger.LogInformation("Queued {Count} unfinished validations and compare reports again", requeued);
+            }
+
             _server = new BackgroundJobServer(
                 new BackgroundJobServerOptions { WorkerCount = options.WorkerCount, Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes) },
                 storage);
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

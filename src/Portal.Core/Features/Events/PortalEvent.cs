@@ -36,10 +36,13 @@ public static class PortalEventTypes
     public const string PromotionApproved = "promotion.approved";
     public const string PromotionRejected = "promotion.rejected";
     public const string PromotionApplied = "promotion.applied";
+    public const string ValidationFinished = "validation.finished";
+    public const string CompareReportFinished = "compare_report.finished";
 
     public static readonly IReadOnlyList<string> All =
     [
         VersionCommitted, AliasMoved, PromotionRequested, PromotionApproved, PromotionRejected, PromotionApplied,
+        ValidationFinished, CompareReportFinished,
     ];
 }
 
