@@ -27,6 +27,7 @@ public sealed class ComparePageDataTests : BunitContext, IAsyncLifetime, IClassF
         Services.AddSingleton(provider.GetRequiredService<ArtifactCatalog>());
         Services.AddSingleton(provider.GetRequiredService<VersionFileDiff>());
         Services.AddSingleton(provider.GetRequiredService<FilePreview>());
+        Services.AddSingleton(provider.GetRequiredService<Portal.Core.Features.Compare.CompareReports>());
     }
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;

@@ -20,7 +20,7 @@ public class FilePreviewTests
     [InlineData("README.md", PreviewKind.Text)]
     [InlineData("train.py", PreviewKind.Text)]
     [InlineData("model.safetensors", PreviewKind.Binary)]
-    [InlineData("table.parquet", PreviewKind.Binary)]
+    [InlineData("table.parquet", PreviewKind.Parquet)]
     [InlineData("LICENSE", null)]
     public void The_kind_of_preview_follows_the_extension(string path, string? kind) => Assert.Equal(kind, FilePreview.KindFor(path));
 
