@@ -34,6 +34,7 @@ public static class CoreServiceCollectionExtensions
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
         services.AddValidationFeature();
+        services.AddHostedService<Jobs.RecurringJobs>();
         return services;
     }
 

@@ -1,8 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Portal.Core.Features.Webhooks;
 
@@ -19,19 +17,6 @@ public static class WebhooksServiceCollectionExtensions
         services.AddScoped<WebhookDispatcher>();
         services.AddScoped<WebhookDeliveryJob>();
         services.AddSingleton<IWebhookJobs, HangfireWebhookJobs>();
-        services.AddHostedService<WebhookDispatchSchedule>();
         return services;
     }
-}
-
-/// <summary>Registers (or updates) the dispatcher's recurring job when the host starts.</summary>
-internal sealed class WebhookDispatchSchedule(IRecurringJobManager recurringJobs, IOptions<WebhookOptions> options) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        recurringJobs.AddOrUpdate<WebhookDispatcher>(WebhookDispatcher.RecurringJobId, d => d.ExecuteAsync(CancellationToken.None), options.Value.DispatchCron);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

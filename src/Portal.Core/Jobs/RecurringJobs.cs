@@ -1,0 +1,21 @@
+using Hangfire;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Portal.Core.Features.Webhooks;
+
+namespace Portal.Core.Jobs;
+
+/// <summary>
+/// Every recurring job of the portal, registered (or updated) in one place when the host starts. A job listed here is
+/// a plain scoped class whose method is safe to run twice; its schedule comes from its feature's options.
+/// </summary>
+internal sealed class RecurringJobs(IRecurringJobManager recurringJobs, IOptions<WebhookOptions> webhooks) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurringJobs.AddOrUpdate<WebhookDispatcher>(WebhookDispatcher.RecurringJobId, d => d.ExecuteAsync(CancellationToken.None), webhooks.Value.DispatchCron);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
