@@ -62,6 +62,22 @@ while read -r f p s; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done < <(grep -E '(Passed|Failed)!  - Failed:' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/')
 rm -f "$log"
+
+# Name each failed test with the first lines of its message, so the end of the log says what broke.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  awk 'BEGIN { RS = "<UnitTestResult " }
+       /outcome="Failed"/ {
+         match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11)
+         msg = ""
+         if (match($0, /<Message>[^<]*<\/Message>/)) msg = substr($0, RSTART + 9, RLENGTH - 19)
+         gsub(/&#xD;|&#xA;|\r/, "\n", msg); gsub(/&quot;/, "\"", msg); gsub(/&apos;/, "'"'"'", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg); gsub(/&amp;/, "\\&", msg)
+         split(msg, lines, "\n"); text = ""
+         for (i = 1; i <= 6 && i in lines; i++) text = text "\n      " lines[i]
+         printf "FAILED %s%s\n", name, text
+       }' "$trx"
+done
+
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

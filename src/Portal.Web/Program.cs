@@ -21,6 +21,7 @@ builder.Services.AddPortalProblemDetails();
 builder.Services.AddPortalOpenApi();
 builder.Services.AddPortalJobsHost();
 builder.Services.AddPortalUi();
+builder.Services.AddPortalRateLimits();
 
 var app = builder.Build();
 

@@ -46,7 +46,24 @@ public sealed class BrowserApp : IAsyncLifetime
             ColorScheme = ColorScheme.Light,
         });
         context.SetDefaultTimeout(20_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        // The portal's Content Security Policy must never block its own scripts, styles, workers or images.
+        var violations = PolicyViolations.GetOrAdd(page, _ => new System.Collections.Concurrent.ConcurrentQueue<string>());
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+                violations.Enqueue(message.Text);
+        };
+        return page;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> PolicyViolations = new();
+
+    /// <summary>Fails when the page reported a Content Security Policy violation so far.</summary>
+    public static void AssertNoPolicyViolations(IPage page)
+    {
+        if (PolicyViolations.TryGetValue(page, out var violations) && !violations.IsEmpty)
+            throw new Xunit.Sdk.XunitException("Content Security Policy violations:\n" + string.Join("\n", violations));
     }
 
     public async Task SignInAsync(IPage page, string email, string password)
@@ -73,8 +90,11 @@ public sealed class BrowserApp : IAsyncLifetime
     public static ILocator Field(IPage page, string testId) =>
         page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+        AssertNoPolicyViolations(page);
+    }
 
     public async Task DisposeAsync()
     {

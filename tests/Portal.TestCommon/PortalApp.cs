@@ -81,6 +81,9 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Jobs:Storage"] = "InMemory",
             ["Jobs:RunServer"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Tests sign in and mint tokens far faster than people; RateLimitTests set their own limits.
+            ["RateLimits:SignInsPerMinute"] = "100000",
+            ["RateLimits:TokenCreationsPerMinute"] = "100000",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Error",
         };
         foreach (var (key, value) in Settings)

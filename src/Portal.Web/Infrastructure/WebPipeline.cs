@@ -29,6 +29,7 @@ public static class WebPipeline
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
+        app.UsePortalSecurityHeaders();
         app.UseExceptionHandler();
         // Browsers get the portal's not-found page; programs get problem details (the inner handler writes a body,
         // so the outer one leaves API responses alone).
@@ -39,6 +40,7 @@ public static class WebPipeline
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UsePortalRateLimits();
         app.UseAntiforgery();
         return app;
     }
@@ -46,7 +48,8 @@ public static class WebPipeline
     public static WebApplication MapPortalUi(this WebApplication app)
     {
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The portal's own policy (SecurityHeaders) forbids framing entirely; Blazor's default would allow 'self'.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         app.MapAccountEndpoints();
         return app;
     }

@@ -127,10 +127,10 @@ public sealed class PromotionWorkflow(
     /// <summary>Rejects with a comment (required); the requester is told.</summary>
     public Task<PromotionResponse> RejectAsync(ClaimsPrincipal user, string slug, Guid id, PromotionDecisionRequest body, CancellationToken ct = default)
     {
-        var comment = ValidateComment(body.Comment, required: true)!;
         return ChangeAsync(user, slug, id, step =>
         {
             var (db, grant, request, _, _, now) = step;
+            var comment = ValidateComment(body.Comment, required: true)!;
             RequireEligible(step, "reject");
             RequirePending(request);
             request.State = PromotionState.Rejected;
@@ -145,10 +145,10 @@ public sealed class PromotionWorkflow(
     /// <summary>Adds a comment to the discussion (any member of the project).</summary>
     public Task<PromotionResponse> CommentAsync(ClaimsPrincipal user, string slug, Guid id, PromotionCommentRequest body, CancellationToken ct = default)
     {
-        var text = ValidateComment(body.Text, required: true)!;
         return ChangeAsync(user, slug, id, step =>
         {
             var (db, grant, request, _, _, now) = step;
+            var text = ValidateComment(body.Text, required: true)!;
             AddComment(db, request, grant.UserId, PromotionCommentKinds.Comment, text, now);
             db.Record(now, grant.UserId, grant.Project.Id, "promotion.commented", "promotion_request", request.Id.ToString(), after: new { text });
             return Task.FromResult(Outcome.None);

@@ -12,7 +12,7 @@ public static class AccountEndpoints
         {
             await signInManager.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
-        }).ExcludeFromDescription();
+        }).RequireAuthorization().ExcludeFromDescription();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using Portal.Client;
 using Portal.Client.Models;
 using Portal.Core;
+using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Storage;
 
@@ -95,8 +96,10 @@ public static class ArtifactsEndpoints
     }
 
     private static async Task<IResult> CreateVersionAsync(
-        string slug, string name, HttpContext http, ClaimsPrincipal user, CreateVersion useCase, IOptions<BlobStoreOptions> storage, CancellationToken ct)
+        string slug, string name, HttpContext http, ClaimsPrincipal user, CreateVersion useCase, ProjectAccess access, IOptions<BlobStoreOptions> storage, CancellationToken ct)
     {
+        // Who may write comes before what was sent: an outsider learns nothing from the body's problems.
+        await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         var request = http.Request;
         CreateVersionResponse result;
         if (IsNdjson(request))
