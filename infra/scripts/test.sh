@@ -71,7 +71,7 @@ for trx in "$results"/*.trx; do
          match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11)
          msg = ""
          if (match($0, /<Message>[^<]*<\/Message>/)) msg = substr($0, RSTART + 9, RLENGTH - 19)
-         gsub(/&#xD;|&#xA;|\r/, "\n", msg); gsub(/&quot;/, "\"", msg); gsub(/&apos;/, "'"'"'", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg); gsub(/&amp;/, "\\&", msg)
+         gsub(/&#xD;&#xA;|&#xD;|&#xA;|\r/, "\n", msg); gsub(/&quot;/, "\"", msg); gsub(/&apos;/, "'"'"'", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg); gsub(/&amp;/, "\\&", msg)
          split(msg, lines, "\n"); text = ""
          for (i = 1; i <= 6 && i in lines; i++) text = text "\n      " lines[i]
          printf "FAILED %s%s\n", name, text
