@@ -11,9 +11,11 @@
 #   PORTAL_SQL_CREATE_DATABASE true: create the database first when it does not exist (needs CREATE DATABASE)
 #   PORTAL_SQL_TRUST_SERVER_CERTIFICATE  true: accept the server's certificate unchecked (-C; self-signed servers)
 #   PORTAL_SQL_WAIT_SECONDS    how long to wait for the server to answer (default 120)
+#   PORTAL_SQLCMD              sqlcmd to use (default: the one in the image)
+#   PORTAL_SQL_SCRIPT          script to apply (default: the one in the image)
 set -euo pipefail
 
-script=/portal/portal-sqlserver.sql
+script="${PORTAL_SQL_SCRIPT:-/portal/portal-sqlserver.sql}"
 server="${PORTAL_SQL_SERVER:?PORTAL_SQL_SERVER is required}"
 database="${PORTAL_SQL_DATABASE:-Portal}"
 user="${PORTAL_SQL_USER:?PORTAL_SQL_USER is required}"
@@ -24,8 +26,9 @@ if [[ ! "$database" =~ ^[A-Za-z0-9_]{1,128}$ ]]; then
   exit 2
 fi
 
-sqlcmd=""
+sqlcmd="${PORTAL_SQLCMD:-}"
 for candidate in /opt/mssql-tools18/bin/sqlcmd /opt/mssql-tools/bin/sqlcmd; do
+  if [[ -n "$sqlcmd" ]]; then break; fi
   if [[ -x "$candidate" ]]; then sqlcmd="$candidate"; break; fi
 done
 if [[ -z "$sqlcmd" ]]; then
@@ -39,12 +42,19 @@ if [[ "${PORTAL_SQL_TRUST_SERVER_CERTIFICATE:-false}" == "true" ]]; then
   args+=(-C)
 fi
 
+# Wait on the database itself (contained users, e.g. on Azure SQL, may not open master), or on master when it is to
+# be created.
+probe_database="$database"
+if [[ "${PORTAL_SQL_CREATE_DATABASE:-false}" == "true" ]]; then
+  probe_database=master
+fi
+
 wait_seconds="${PORTAL_SQL_WAIT_SECONDS:-120}"
 deadline=$((SECONDS + wait_seconds))
-until "$sqlcmd" "${args[@]}" -d master -Q "SET NOCOUNT ON; SELECT 1" -h -1 >/dev/null 2>&1; do
+until "$sqlcmd" "${args[@]}" -d "$probe_database" -Q "SET NOCOUNT ON; SELECT 1" -h -1 >/dev/null 2>&1; do
   if (( SECONDS >= deadline )); then
-    echo "SQL Server at $server did not answer within ${wait_seconds}s; last attempt:" >&2
-    "$sqlcmd" "${args[@]}" -d master -Q "SELECT 1" >&2 || true
+    echo "SQL Server at $server (database $probe_database) did not answer within ${wait_seconds}s; last attempt:" >&2
+    "$sqlcmd" "${args[@]}" -d "$probe_database" -Q "SELECT 1" >&2 || true
     exit 1
   fi
   sleep 3
