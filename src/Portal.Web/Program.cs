@@ -24,26 +24,30 @@ builder.Services.AddPortalUi();
 builder.Services.AddPortalRateLimits();
 
 var app = builder.Build();
+var role = PortalRoles.Read(app.Configuration);
 
 app.UsePortalPipeline();
-app.MapPortalUi();
 app.MapHealthApi();
-app.MapPortalOpenApi();
-app.MapJobsDashboard();
+if (role.ServesWeb())
+{
+    app.MapPortalUi();
+    app.MapPortalOpenApi();
+    app.MapJobsDashboard();
 
-var api = app.MapApiV1();
-api.MapAccessApi();
-api.MapProjectsApi();
-api.MapArtifactsApi();
-api.MapBlobsApi();
-api.MapRunsApi();
-api.MapVersionContentApi();
-api.MapLineageApi();
-api.MapSearchApi();
-api.MapPromotionsApi();
-api.MapWebhooksApi();
-api.MapAuditApi();
-api.MapValidationApi();
+    var api = app.MapApiV1();
+    api.MapAccessApi();
+    api.MapProjectsApi();
+    api.MapArtifactsApi();
+    api.MapBlobsApi();
+    api.MapRunsApi();
+    api.MapVersionContentApi();
+    api.MapLineageApi();
+    api.MapSearchApi();
+    api.MapPromotionsApi();
+    api.MapWebhooksApi();
+    api.MapAuditApi();
+    api.MapValidationApi();
+}
 
 await app.InitializePortalAsync();
 await app.RunAsync();

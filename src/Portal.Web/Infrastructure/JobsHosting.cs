@@ -53,6 +53,7 @@ public static class JobsHosting
     {
         var options = new JobsOptions();
         configuration.GetSection(JobsOptions.Section).Bind(options);
+        options.RunServer = PortalRoles.Read(configuration).RunsJobs(options.RunServer);
         return options;
     }
 

@@ -55,7 +55,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
     /// <summary>Endpoints outside /api/v1 that anyone may call.</summary>
     private static readonly HashSet<string> Anonymous =
     [
-        "GET /healthz", "GET /openapi/{documentName}.json", "GET /scalar/{documentName?}",
+        "GET /healthz", "GET /openapi/{documentName}.json",
     ];
 
     private sealed record Seed(TestProject Team, TestUser Outsider, Dictionary<string, string> Values);
