@@ -80,9 +80,13 @@ public sealed partial class PortalClient
         return await ReadAsync<CreateVersionResponse>(response, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Assigns <c>vN</c> and moves <c>latest</c> once every blob of the pending version is stored.</summary>
+    /// <summary>
+    /// Assigns <c>vN</c> and moves <c>latest</c> once every blob of the pending version is stored. Retried like an
+    /// idempotent call: committing a committed version answers that version, so a commit whose answer was lost (dropped
+    /// connection, restarted server) completes on the retry without a second version.
+    /// </summary>
     public Task<CommitVersionResponse> CommitVersionAsync(string slug, string name, Guid versionId, CancellationToken ct = default) =>
-        PostAsync<CommitVersionResponse>(ArtifactPath(slug, name) + $"/versions/{versionId}/commit", null, ct);
+        PostAsync<CommitVersionResponse>(ArtifactPath(slug, name) + $"/versions/{versionId}/commit", null, ct, idempotent: true);
 
     public Task AbortVersionAsync(string slug, string name, Guid versionId, CancellationToken ct = default) =>
         SendNoContentAsync(() => new HttpRequestMessage(HttpMethod.Post, ArtifactPath(slug, name) + $"/versions/{versionId}/abort"), idempotent: false, ct);
