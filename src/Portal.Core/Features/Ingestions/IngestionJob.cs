@@ -23,6 +23,7 @@ namespace Portal.Core.Features.Ingestions;
 public sealed class IngestionJob(
     IDbContextFactory<PortalDbContext> dbFactory,
     IBlobStore blobs,
+    BlobUploads blobRecords,
     CreateVersion createVersion,
     CommitVersion commitVersion,
     IngestionStaging staging,
@@ -94,9 +95,28 @@ public sealed class IngestionJob(
         Directory.CreateDirectory(staging.FolderOf(ingestion.Id));
         await using var output = new FileStream(staging.ManifestOf(ingestion.Id), FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
         await using var manifest = new ManifestNdjsonWriter(output, leaveOpen: true);
+        var stored = new List<BlobPutResult>();
+        async ValueTask RecordAsync(BlobPutResult result, CancellationToken token)
+        {
+            // Recorded in batches as the job goes, so a StoredBlob row always follows bytes already in the store.
+            stored.Add(result);
+            if (stored.Count >= 500)
+            {
+                await blobRecords.RecordStoredAsync(stored, token);
+                stored.Clear();
+            }
+        }
+
+        await WriteEntriesAsync(ingestion, files, manifest, progress, RecordAsync, ct);
+        await blobRecords.RecordStoredAsync(stored, ct);
+    }
+
+    private async Task WriteEntriesAsync(Ingestion ingestion, List<IngestionFile> files, ManifestNdjsonWriter manifest, IngestionProgress progress,
+        Func<BlobPutResult, CancellationToken, ValueTask> recordStored, CancellationToken ct)
+    {
         if (ingestion.Kind == IngestionKind.Upload && ingestion.ExpandZip && files.Count == 1 && files[0].Path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
-            await zips.ExpandAsync(staging.FileOf(ingestion.Id, files[0].Id), manifest, progress, ct);
+            await zips.ExpandAsync(staging.FileOf(ingestion.Id, files[0].Id), manifest, progress, recordStored, ct);
             return;
         }
 
@@ -107,6 +127,7 @@ public sealed class IngestionJob(
             {
                 await using var content = new FileStream(staging.FileOf(ingestion.Id, file.Id), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
                 var stored = await blobs.PutAsync(new ProgressStream(content, progress), ct);
+                await recordStored(stored, ct);
                 entry = new ManifestEntry(file.Path, stored.Digest, stored.Size);
             }
             else
@@ -118,6 +139,7 @@ public sealed class IngestionJob(
                 if (ingestion.StoreCopies)
                 {
                     var stored = await blobs.PutAsync(counted, ct);
+                    await recordStored(stored, ct);
                     entry = new ManifestEntry(file.Path, stored.Digest, stored.Size);
                 }
                 else

@@ -23,7 +23,7 @@ public sealed class ZipExpansion(IBlobStore blobs, IOptions<IngestionOptions> op
     private const int UnixFileTypeMask = 0xF000;
     private const int UnixSymlink = 0xA000;
 
-    public async Task ExpandAsync(string zipPath, ManifestNdjsonWriter manifest, IngestionProgress progress, CancellationToken ct)
+    public async Task ExpandAsync(string zipPath, ManifestNdjsonWriter manifest, IngestionProgress progress, Func<BlobPutResult, CancellationToken, ValueTask> recordStored, CancellationToken ct)
     {
         var limits = options.Value;
         await using var file = new FileStream(zipPath, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous);
@@ -87,6 +87,7 @@ public sealed class ZipExpansion(IBlobStore blobs, IOptions<IngestionOptions> op
                 {
                     throw Invalid($"entry {ManifestPath.Display(entry.FullName)}: {ex.Message}");
                 }
+                await recordStored(stored, ct);
                 if (stored.Size != entry.Length)
                     throw Invalid($"entry {ManifestPath.Display(entry.FullName)} holds {stored.Size:N0} bytes, not the {entry.Length:N0} its header declares");
                 await manifest.WriteAsync(new ManifestEntry(entry.FullName, stored.Digest, stored.Size), ct);
