@@ -92,4 +92,19 @@ public static class ErrorCodes
     public const string ValidationRulesInvalid = "validation_rules_invalid";
     public const string CompareReportNotFound = "compare_report_not_found";
     public const string ReportFormatInvalid = "report_format_invalid";
+    // Server-side ingestion: browser uploads and references hashed by a job.
+    public const string IngestionNotFound = "ingestion_not_found";
+    public const string IngestionNotReceiving = "ingestion_not_receiving";
+    public const string IngestionEmpty = "ingestion_empty";
+    public const string IngestionTooLarge = "ingestion_too_large";
+    public const string IngestionFailed = "ingestion_failed";
+    public const string ReferenceInvalid = "reference_invalid";
+    public const string ReferenceNotAllowed = "reference_not_allowed";
+    public const string ReferenceNotFound = "reference_not_found";
+    public const string ReferenceFetchFailed = "reference_fetch_failed";
+    public const string ReferenceTooLarge = "reference_too_large";
+    public const string ZipInvalid = "zip_invalid";
+    public const string ZipEntryUnsupported = "zip_entry_unsupported";
+    public const string ZipTooManyEntries = "zip_too_many_entries";
+    public const string ZipTooLarge = "zip_too_large";
 }

@@ -4,6 +4,7 @@ using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Health;
+using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Promotions;
@@ -47,6 +48,7 @@ if (role.ServesWeb())
     api.MapWebhooksApi();
     api.MapAuditApi();
     api.MapValidationApi();
+    api.MapIngestionsApi();
 }
 
 await app.InitializePortalAsync();

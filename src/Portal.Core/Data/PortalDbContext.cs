@@ -68,6 +68,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Compare.CompareReport> CompareReports => Set<Features.Compare.CompareReport>();
 
+    public DbSet<Features.Ingestions.Ingestion> Ingestions => Set<Features.Ingestions.Ingestion>();
+
+    public DbSet<Features.Ingestions.IngestionFile> IngestionFiles => Set<Features.Ingestions.IngestionFile>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -85,6 +85,9 @@ public sealed class JobServerHost(JobsOptions options, DatabaseOptions database,
                 var requeued = await scope.ServiceProvider.GetRequiredService<Portal.Core.Jobs.VersionJobsReconciliation>().RequeueUnfinishedAsync(cancellationToken);
                 if (requeued > 0)
                     logger.LogInformation("Queued {Count} unfinished validations and compare reports again", requeued);
+                var ingestions = await scope.ServiceProvider.GetRequiredService<Portal.Core.Features.Ingestions.IngestionReconciliation>().RequeueUnfinishedAsync(cancellationToken);
+                if (ingestions > 0)
+                    logger.LogInformation("Queued {Count} unfinished ingestions again", ingestions);
             }
 
             _server = new BackgroundJobServer(

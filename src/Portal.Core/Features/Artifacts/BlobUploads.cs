@@ -139,6 +139,9 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         }
     }
 
+    /// <summary>Records blobs a server-side job put into the store itself (ingestion), so commits find them.</summary>
+    internal Task RecordStoredAsync(IReadOnlyCollection<BlobPutResult> results, CancellationToken ct) => RecordAllAsync(results, ct);
+
     private async Task RecordAllAsync(IReadOnlyCollection<BlobPutResult> results, CancellationToken ct)
     {
         if (results.Count == 0)

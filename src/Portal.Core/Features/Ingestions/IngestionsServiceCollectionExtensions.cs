@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Portal.Core.Features.Ingestions;
+
+public static class IngestionsServiceCollectionExtensions
+{
+    /// <summary>Server-side ingestion: uploads into staging folders, references read by the server, and the job that commits them.</summary>
+    public static IServiceCollection AddIngestionsFeature(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<IngestionOptions>(configuration.GetSection(IngestionOptions.Section));
+        services.AddHttpClient(ReferenceSources.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var allowPrivate = sp.GetRequiredService<IOptions<IngestionOptions>>().Value.AllowPrivateAddresses;
+                // Redirects are followed by hand so that each hop is checked; the connect callback refuses non-public
+                // addresses on the address actually connected to.
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    AutomaticDecompression = System.Net.DecompressionMethods.None,
+                    ConnectTimeout = TimeSpan.FromSeconds(15),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    UseProxy = false,
+                    ConnectCallback = (context, ct) => ReferenceSources.ConnectAsync(context, allowPrivate, ct),
+                };
+            })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<IngestionStaging>();
+        services.AddSingleton<ReferenceSources>();
+        services.AddScoped<ZipExpansion>();
+        services.AddScoped<Ingestions>();
+        services.AddScoped<IngestionJob>();
+        services.AddScoped<IngestionReconciliation>();
+        return services;
+    }
+}
