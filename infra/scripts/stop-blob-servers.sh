@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stops the servers started by start-blob-servers.sh (each one's whole process group) and removes their data folder.
+set -uo pipefail
+pids="${1:?usage: stop-blob-servers.sh \"<pid> [pid]\" [dir]}"
+for pid in $pids; do
+  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null
+done
+[ -n "${2:-}" ] && rm -rf "$2"
+exit 0
