@@ -26,8 +26,7 @@ mkdir -p "$dir/azurite" "$dir/s3rver"
 setsid node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$azure_port" --location "$dir/azurite" \
   --loose --skipApiVersionCheck --silent >"$dir/azurite.log" 2>&1 </dev/null &
 azure_pid=$!
-setsid node_modules/.bin/s3rver --address 127.0.0.1 --port "$s3_port" --directory "$dir/s3rver" --silent \
-  >"$dir/s3rver.log" 2>&1 </dev/null &
+setsid node s3rver.js "$s3_port" "$dir/s3rver" >"$dir/s3rver.log" 2>&1 </dev/null &
 s3_pid=$!
 
 # Any HTTP answer (even 400/403 to an anonymous request) means the server is up.

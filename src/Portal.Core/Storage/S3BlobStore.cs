@@ -132,13 +132,15 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         {
             using var upload = await ChunkedUpload.RunAsync(content, PartSize, maxSize, multipart.UploadPartAsync, cancellationToken);
             var key = GetObjectKey(upload.Digest);
-            if (upload.Parts == 0)
-                return await StoreAsync(key, upload, multipart, cancellationToken);
+            // Known only now: whether the blob is already stored (If-None-Match alone would not tell on servers that
+            // ignore it).
             if (await GetSizeOfKeyAsync(key, cancellationToken) is not null)
             {
                 await multipart.AbortAsync();
                 return new BlobPutResult(upload.Digest, upload.Size, AlreadyExisted: true);
             }
+            if (upload.Parts == 0)
+                return await StoreAsync(key, upload, multipart, cancellationToken);
             await multipart.CompleteAsync(ifNoneMatch: false, cancellationToken);
             tempCompleted = true;
             await CopyAsync(tempKey, key, upload.Size, cancellationToken);
