@@ -2,11 +2,12 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Portal.Core.Storage;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Portal.Core.Tests.Storage;
 
 /// <summary>Runs against Azurite when <c>PORTAL_TEST_AZURITE</c> holds its connection string (infra/scripts/start-blob-servers.sh).</summary>
-public sealed class AzureBlobStoreContractTests : BlobStoreContractTests
+public sealed class AzureBlobStoreContractTests(ITestOutputHelper output) : BlobStoreContractTests(output)
 {
     private BlobContainerClient? _container;
 

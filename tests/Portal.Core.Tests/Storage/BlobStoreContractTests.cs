@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Portal.Client;
 using Portal.Core.Storage;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Portal.Core.Tests.Storage;
 
@@ -11,7 +13,7 @@ namespace Portal.Core.Tests.Storage;
 /// </summary>
 /// <remarks>Not parallel with other tests: one test measures how much the process allocates during a put.</remarks>
 [Collection(BlobStoreContractCollection.Name)]
-public abstract class BlobStoreContractTests : IAsyncLifetime
+public abstract class BlobStoreContractTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private IBlobStore? _store;
 
@@ -157,8 +159,11 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         var digest = await ContentDigest.OfAsync(new GeneratedStream(length));
 
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
         var result = await store.PutAsync(digest, new GeneratedStream(length), maxSize: length);
+        var elapsed = clock.Elapsed;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        output.WriteLine($"{GetType().Name}: put of {length / (1024 * 1024)} MiB took {elapsed.TotalMilliseconds:N0} ms ({length / (1024 * 1024) / elapsed.TotalSeconds:N0} MiB/s) and allocated {allocated / (1024.0 * 1024):N1} MiB.");
 
         Assert.Equal(new BlobPutResult(digest, length, AlreadyExisted: false), result);
         // Buffering the body would allocate at least its 64 MiB; streaming needs a few chunks.

@@ -1,8 +1,9 @@
 using Portal.Core.Storage;
+using Xunit.Abstractions;
 
 namespace Portal.Core.Tests.Storage;
 
-public sealed class FileSystemBlobStoreContractTests : BlobStoreContractTests, IDisposable
+public sealed class FileSystemBlobStoreContractTests(ITestOutputHelper output) : BlobStoreContractTests(output), IDisposable
 {
     private readonly TemporaryFolder _folder = new();
     private FileSystemBlobStore? _store;

@@ -2,11 +2,12 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Portal.Core.Storage;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Portal.Core.Tests.Storage;
 
 /// <summary>Runs against s3rver when <c>PORTAL_TEST_S3</c> holds its URL (infra/scripts/start-blob-servers.sh).</summary>
-public sealed class S3BlobStoreContractTests : BlobStoreContractTests
+public sealed class S3BlobStoreContractTests(ITestOutputHelper output) : BlobStoreContractTests(output)
 {
     private AmazonS3Client? _client;
     private string _bucket = "";
