@@ -107,6 +107,8 @@ public sealed class AzureBlobStore : IBlobStore
             }, cancellationToken);
             // Copies within one account finish almost at once; the wait covers the rare asynchronous one.
             await copy.WaitForCompletionAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            if (await GetCompleteSizeAsync(target, cancellationToken) != upload.Size)
+                throw new InvalidOperationException($"Copying the temp blob {temp.Name} to {target.Name} did not complete.");
             return new BlobPutResult(upload.Digest, upload.Size, AlreadyExisted: false);
         }
         catch (RequestFailedException ex) when (IsAlreadyExists(ex))
@@ -278,7 +280,15 @@ public sealed class AzureBlobStore : IBlobStore
         {
             if (!_containerReady)
             {
-                await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                try
+                {
+                    await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 403)
+                {
+                    // Credentials scoped to the blobs (a SAS) may not create containers; the container is then the
+                    // operator's to create, and a missing one shows up as a failed write.
+                }
                 _containerReady = true;
             }
         }

@@ -394,6 +394,11 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             {
                 await _s3.GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = Bucket }, cancellationToken);
             }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+            {
+                // Credentials limited to the bucket's objects may not read its location; the bucket is then the
+                // operator's to create, and a missing one shows up as a failed write.
+            }
             catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound || ex.ErrorCode == "NoSuchBucket")
             {
                 try
