@@ -35,9 +35,21 @@ if [ -z "${PORTAL_TEST_SMTP:-}" ]; then
     echo "SMTP server for tests (smtp4dev): $PORTAL_TEST_SMTP, API $PORTAL_TEST_SMTP_API"
   fi
 fi
+# Azurite and s3rver (npm packages in infra/test-servers) for the Azure Blob and S3 stores; tests skip without them.
+blob_pids=""
+blob_dir=""
+if [ -z "${PORTAL_TEST_AZURITE:-}" ] && [ -z "${PORTAL_TEST_S3:-}" ]; then
+  if blob_env=$(infra/scripts/start-blob-servers.sh); then
+    eval "$blob_env"
+    blob_pids="$PORTAL_BLOB_SERVERS_PIDS"
+    blob_dir="$PORTAL_BLOB_SERVERS_DIR"
+    echo "Blob store servers for tests: Azurite ${PORTAL_TEST_AZURITE:+started}, s3rver ${PORTAL_TEST_S3:-not started}"
+  fi
+fi
 cleanup() {
   [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"
   [ -n "$smtp_pid" ] && infra/scripts/stop-smtp.sh "$smtp_pid" "$smtp_dir"
+  [ -n "$blob_pids" ] && infra/scripts/stop-blob-servers.sh "$blob_pids" "$blob_dir"
 }
 trap cleanup EXIT
 

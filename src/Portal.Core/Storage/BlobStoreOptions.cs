@@ -5,6 +5,9 @@ public sealed class BlobStoreOptions
 {
     public const string Section = "Storage";
 
+    /// <summary>Where blobs live: <c>FileSystem</c> (under <see cref="Root"/>), <c>AzureBlob</c> or <c>S3</c>.</summary>
+    public BlobStoreProvider Provider { get; set; } = BlobStoreProvider.FileSystem;
+
     /// <summary>Folder of the file-system blob store; relative paths resolve against the working directory.</summary>
     public string Root { get; set; } = "data/blobs";
 
@@ -13,4 +16,47 @@ public sealed class BlobStoreOptions
 
     /// <summary>Largest NDJSON manifest body (a million files is roughly 200 MB of NDJSON, less gzipped).</summary>
     public long MaxManifestBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Settings of the Azure Blob store (<c>Storage:Azure</c>), used when <see cref="Provider"/> is AzureBlob.</summary>
+    public AzureBlobStoreOptions Azure { get; set; } = new();
+
+    /// <summary>Settings of the S3-compatible store (<c>Storage:S3</c>), used when <see cref="Provider"/> is S3.</summary>
+    public S3BlobStoreOptions S3 { get; set; } = new();
+}
+
+public enum BlobStoreProvider
+{
+    FileSystem,
+    AzureBlob,
+    S3,
+}
+
+/// <summary>Configuration section <c>Storage:Azure</c>.</summary>
+public sealed class AzureBlobStoreOptions
+{
+    /// <summary>A storage account connection string (account key or SAS).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The container holding the blobs; created on first use when missing.</summary>
+    public string Container { get; set; } = "portal-blobs";
+}
+
+/// <summary>Configuration section <c>Storage:S3</c>.</summary>
+public sealed class S3BlobStoreOptions
+{
+    /// <summary>Endpoint of an S3-compatible service (MinIO, Ceph …); empty for AWS itself, addressed by <see cref="Region"/>.</summary>
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>The bucket holding the blobs; created on first use when missing.</summary>
+    public string Bucket { get; set; } = "portal-blobs";
+
+    /// <summary>Access key; with no keys the AWS SDK's default credential chain applies (environment, instance role …).</summary>
+    public string? AccessKey { get; set; }
+
+    public string? SecretKey { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Path-style URLs (<c>host/bucket/key</c>), which most S3-compatible servers need.</summary>
+    public bool ForcePathStyle { get; set; }
 }

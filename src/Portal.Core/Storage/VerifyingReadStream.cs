@@ -10,7 +10,7 @@ namespace Portal.Core.Storage;
 /// </summary>
 internal sealed class VerifyingReadStream : Stream
 {
-    private readonly FileStream _inner;
+    private readonly Stream _inner;
     private readonly string _digest;
     private readonly long _expectedLength;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -18,10 +18,18 @@ internal sealed class VerifyingReadStream : Stream
     private bool _verified;
 
     public VerifyingReadStream(FileStream inner, string digest)
+        : this(inner, digest, inner.Length)
+    {
+    }
+
+    /// <param name="inner">The blob's bytes from the start, e.g. a download response (need not know its length).</param>
+    /// <param name="digest">The blob's name, which its bytes must hash to.</param>
+    /// <param name="length">The blob's stored size.</param>
+    public VerifyingReadStream(Stream inner, string digest, long length)
     {
         _inner = inner;
         _digest = digest;
-        _expectedLength = inner.Length;
+        _expectedLength = length;
     }
 
     public override bool CanRead => true;

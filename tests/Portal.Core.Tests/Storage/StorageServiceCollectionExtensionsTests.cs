@@ -30,4 +30,55 @@ public class StorageServiceCollectionExtensionsTests
         var store = Assert.IsType<FileSystemBlobStore>(services.GetRequiredService<IBlobStore>());
         Assert.Equal(Path.GetFullPath("data/blobs"), store.Root);
     }
+
+    [Fact]
+    public void Provider_AzureBlob_selects_the_Azure_store_with_its_container()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Storage:Provider"] = "AzureBlob",
+            ["Storage:Azure:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Storage:Azure:Container"] = "evidence",
+        });
+
+        using var services = new ServiceCollection().AddPortalBlobStore(configuration).BuildServiceProvider();
+
+        var store = Assert.IsType<AzureBlobStore>(services.GetRequiredService<IBlobStore>());
+        Assert.Equal("evidence", store.Container.Name);
+    }
+
+    [Fact]
+    public void Provider_S3_selects_the_S3_store_with_its_bucket()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Storage:Provider"] = "S3",
+            ["Storage:S3:ServiceUrl"] = "http://127.0.0.1:9000",
+            ["Storage:S3:Bucket"] = "evidence",
+            ["Storage:S3:AccessKey"] = "key",
+            ["Storage:S3:SecretKey"] = "secret",
+            ["Storage:S3:ForcePathStyle"] = "true",
+        });
+
+        using var services = new ServiceCollection().AddPortalBlobStore(configuration).BuildServiceProvider();
+
+        var store = Assert.IsType<S3BlobStore>(services.GetRequiredService<IBlobStore>());
+        Assert.Equal("evidence", store.Bucket);
+    }
+
+    [Theory]
+    [InlineData("AzureBlob", "Storage:Azure:ConnectionString")]
+    [InlineData("S3", "Storage:S3:SecretKey")]
+    public void Missing_settings_of_a_cloud_store_name_the_setting(string provider, string missing)
+    {
+        var configuration = Configuration(new() { ["Storage:Provider"] = provider, ["Storage:S3:AccessKey"] = "key" });
+
+        using var services = new ServiceCollection().AddPortalBlobStore(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IBlobStore>());
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 }
