@@ -35,9 +35,18 @@ if [ -z "${PORTAL_TEST_SMTP:-}" ]; then
     echo "SMTP server for tests (smtp4dev): $PORTAL_TEST_SMTP, API $PORTAL_TEST_SMTP_API"
   fi
 fi
+oidc_pid=""
+if [ -z "${PORTAL_TEST_OIDC:-}" ]; then
+  if oidc_env=$(infra/scripts/start-oidc.sh); then
+    eval "$oidc_env"
+    oidc_pid="$PORTAL_OIDC_PID"
+    echo "OpenID Connect provider for tests (oidc-provider): $PORTAL_TEST_OIDC"
+  fi
+fi
 cleanup() {
   [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"
   [ -n "$smtp_pid" ] && infra/scripts/stop-smtp.sh "$smtp_pid" "$smtp_dir"
+  [ -n "$oidc_pid" ] && infra/scripts/stop-oidc.sh "$oidc_pid"
 }
 trap cleanup EXIT
 

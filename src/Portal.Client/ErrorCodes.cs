@@ -91,4 +91,7 @@ public static class ErrorCodes
     public const string ValidationRulesInvalid = "validation_rules_invalid";
     public const string CompareReportNotFound = "compare_report_not_found";
     public const string ReportFormatInvalid = "report_format_invalid";
+    // OpenID Connect sign-in.
+    public const string ExternalEmailMissing = "external_email_missing";
+    public const string ExternalEmailUnverified = "external_email_unverified";
 }

@@ -12,7 +12,7 @@ public static class PortalAuthentication
     /// <summary>Cookie for people, API token for programs; the policy scheme picks by the Authorization header.</summary>
     public const string Scheme = "Portal";
 
-    public static IServiceCollection AddPortalAuthentication(this IServiceCollection services)
+    public static IServiceCollection AddPortalAuthentication(this IServiceCollection services, IConfiguration? configuration = null)
     {
         services.AddAuthentication(o =>
             {
@@ -26,6 +26,8 @@ public static class PortalAuthentication
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
+        if (configuration is not null)
+            services.AddAuthentication().AddPortalOidc(configuration);
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -66,6 +68,9 @@ public static class PortalAuthentication
         services.AddScoped<IUserClaimsPrincipalFactory<PortalUser>, PortalClaimsPrincipalFactory>();
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
+        // Cookies on plain requests re-check the security stamp as often as circuits do (Identity's default is 30 minutes).
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<IConfiguration>((o, config) => o.ValidationInterval = RevalidatingAuthenticationStateProvider.Interval(config));
         return services;
     }
 
