@@ -16,7 +16,7 @@ using Portal.Web.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPortalCore(builder.Configuration);
-builder.Services.AddPortalAuthentication(builder.Configuration);
+builder.Services.AddPortalAuthentication();
 builder.Services.AddPortalProblemDetails();
 builder.Services.AddPortalOpenApi();
 builder.Services.AddPortalJobsHost();

@@ -4,7 +4,8 @@
 //
 // One confidential client, `portal` / `portal-test-secret`, registered as a native application so that any
 // loopback port is accepted in its redirect URI (RFC 8252 §7.3): the portal under test listens on a random port.
-// Authorization code flow with PKCE required. The development login form accepts any login name with any password;
+// Authorization code flow with PKCE required. The development login form accepts any login name with any password,
+// then asks for consent (always, for a native client);
 // the login name becomes the subject. `alice` is the static account (groups: team-a); any other login gets
 // `<login>@oidc.test` and no groups until a test sets them:
 //
@@ -55,17 +56,6 @@ const provider = new Provider(issuer, {
         return { sub, ...accountFor(sub) };
       },
     };
-  },
-  // The portal is a first-party client (as when an admin consents for the whole tenant): no consent screen.
-  async loadExistingGrant(ctx) {
-    const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-    if (grantId) {
-      return ctx.oidc.provider.Grant.find(grantId);
-    }
-    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-    grant.addOIDCScope('openid email profile groups');
-    await grant.save();
-    return grant;
   },
 });
 

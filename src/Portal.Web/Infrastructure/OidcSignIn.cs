@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Portal.Client;
 using Portal.Core;
@@ -26,49 +28,62 @@ public static class OidcSignIn
     /// <summary>Why a sign-in through the provider failed, as the <c>external</c> query value of the sign-in page.</summary>
     public const string FailedCode = "failed";
 
-    public static AuthenticationBuilder AddPortalOidc(this AuthenticationBuilder authentication, IConfiguration configuration)
+    /// <summary>
+    /// Registers the <see cref="Scheme"/> scheme when <c>Authentication:Oidc:Authority</c> is set. The decision is
+    /// taken when the options are first built, not at registration, so settings from every configuration source
+    /// (including those a test host adds late) count; wrong settings stop the portal at start-up.
+    /// </summary>
+    public static IServiceCollection AddPortalOidc(this IServiceCollection services)
     {
-        var settings = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
-        if (!settings.Enabled)
-            return authentication;
-        if (settings.Problems() is { Count: > 0 } problems)
-            throw new InvalidOperationException("OpenID Connect sign-in is misconfigured: " + string.Join(" ", problems));
-
-        return authentication.AddOpenIdConnect(Scheme, settings.DisplayName, o =>
+        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidation>();
+        services.AddOptions<OidcOptions>().ValidateOnStart();
+        services.AddOptions<AuthenticationOptions>().Configure<IOptions<OidcOptions>>((auth, oidc) =>
         {
-            o.SignInScheme = IdentityConstants.ExternalScheme;
-            o.Authority = settings.Authority;
-            o.ClientId = settings.ClientId;
-            o.ClientSecret = settings.ClientSecret;
-            o.RequireHttpsMetadata = settings.RequireHttpsMetadata;
-            o.CallbackPath = CallbackPath;
-            o.ResponseType = OpenIdConnectResponseType.Code;
-            o.UsePkce = true;
-            // The code comes back on a top-level GET, so the correlation and nonce cookies can stay SameSite=Lax
-            // (form_post would need SameSite=None, which browsers drop without https).
-            o.ResponseMode = OpenIdConnectResponseMode.Query;
-            o.CorrelationCookie.SameSite = SameSiteMode.Lax;
-            o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.NonceCookie.SameSite = SameSiteMode.Lax;
-            o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.Scope.Clear();
-            foreach (var scope in settings.EffectiveScopes)
-                o.Scope.Add(scope);
-            o.SaveTokens = false;
-            o.MapInboundClaims = false;
-            o.GetClaimsFromUserInfoEndpoint = settings.GetClaimsFromUserInfoEndpoint;
-            o.ClaimActions.MapUniqueJsonKey("email_verified", "email_verified");
-            o.ClaimActions.MapJsonKey(settings.GroupsClaim, settings.GroupsClaim);
-            o.TokenValidationParameters.NameClaimType = "name";
-            o.Events.OnRemoteFailure = context =>
-            {
-                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OidcSignIn))
-                    .LogWarning(context.Failure, "Sign-in through {Provider} failed", settings.DisplayName);
-                context.Response.Redirect(LoginWithError(FailedCode));
-                context.HandleResponse();
-                return Task.CompletedTask;
-            };
+            if (oidc.Value.Enabled)
+                auth.AddScheme<OpenIdConnectHandler>(Scheme, oidc.Value.DisplayName);
         });
+        services.AddOptions<OpenIdConnectOptions>(Scheme).Configure<IOptions<OidcOptions>>((o, oidc) => Configure(o, oidc.Value));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
+        services.TryAddTransient<OpenIdConnectHandler>();
+        return services;
+    }
+
+    private static void Configure(OpenIdConnectOptions o, OidcOptions settings)
+    {
+        if (!settings.Enabled)
+            return;
+        o.SignInScheme = IdentityConstants.ExternalScheme;
+        o.Authority = settings.Authority;
+        o.ClientId = settings.ClientId;
+        o.ClientSecret = settings.ClientSecret;
+        o.RequireHttpsMetadata = settings.RequireHttpsMetadata;
+        o.CallbackPath = CallbackPath;
+        o.ResponseType = OpenIdConnectResponseType.Code;
+        o.UsePkce = true;
+        // The code comes back on a top-level GET, so the correlation and nonce cookies can stay SameSite=Lax
+        // (form_post would need SameSite=None, which browsers drop without https).
+        o.ResponseMode = OpenIdConnectResponseMode.Query;
+        o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+        o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.NonceCookie.SameSite = SameSiteMode.Lax;
+        o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.Scope.Clear();
+        foreach (var scope in settings.EffectiveScopes)
+            o.Scope.Add(scope);
+        o.SaveTokens = false;
+        o.MapInboundClaims = false;
+        o.GetClaimsFromUserInfoEndpoint = settings.GetClaimsFromUserInfoEndpoint;
+        o.ClaimActions.MapUniqueJsonKey("email_verified", "email_verified");
+        o.ClaimActions.MapJsonKey(settings.GroupsClaim, settings.GroupsClaim);
+        o.TokenValidationParameters.NameClaimType = "name";
+        o.Events.OnRemoteFailure = context =>
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OidcSignIn))
+                .LogWarning(context.Failure, "Sign-in through {Provider} failed", settings.DisplayName);
+            context.Response.Redirect(LoginWithError(FailedCode));
+            context.HandleResponse();
+            return Task.CompletedTask;
+        };
     }
 
     public static IEndpointRouteBuilder MapOidcSignIn(this IEndpointRouteBuilder app)
@@ -81,7 +96,7 @@ public static class OidcSignIn
         }).ExcludeFromDescription();
 
         app.MapGet(CompletePath, async (HttpContext http, string? returnUrl, ExternalSignIn externalSignIn, SignInManager<PortalUser> signInManager,
-            Microsoft.Extensions.Options.IOptions<OidcOptions> options, CancellationToken ct) =>
+            IOptions<OidcOptions> options, CancellationToken ct) =>
         {
             var external = await http.AuthenticateAsync(IdentityConstants.ExternalScheme);
             await http.SignOutAsync(IdentityConstants.ExternalScheme);
@@ -121,4 +136,11 @@ public static class OidcSignIn
     }
 
     private static string LoginWithError(string code) => "/account/login?external=" + Uri.EscapeDataString(code);
+}
+
+/// <summary>Refuses to start with OIDC settings that would sign people in wrongly (<see cref="OidcOptions.Problems"/>).</summary>
+public sealed class OidcOptionsValidation : IValidateOptions<OidcOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OidcOptions options) =>
+        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }

@@ -12,7 +12,7 @@ public static class PortalAuthentication
     /// <summary>Cookie for people, API token for programs; the policy scheme picks by the Authorization header.</summary>
     public const string Scheme = "Portal";
 
-    public static IServiceCollection AddPortalAuthentication(this IServiceCollection services, IConfiguration? configuration = null)
+    public static IServiceCollection AddPortalAuthentication(this IServiceCollection services)
     {
         services.AddAuthentication(o =>
             {
@@ -26,8 +26,7 @@ public static class PortalAuthentication
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
-        if (configuration is not null)
-            services.AddAuthentication().AddPortalOidc(configuration);
+        services.AddPortalOidc();
 
         services.ConfigureApplicationCookie(o =>
         {
