@@ -46,10 +46,20 @@ if [ -z "${PORTAL_TEST_AZURITE:-}" ] && [ -z "${PORTAL_TEST_S3:-}" ]; then
     echo "Blob store servers for tests: Azurite ${PORTAL_TEST_AZURITE:+started}, s3rver ${PORTAL_TEST_S3:-not started}"
   fi
 fi
+# A local OpenID Connect provider (npm oidc-provider) for the single sign-on tests; they skip without it.
+oidc_pid=""
+if [ -z "${PORTAL_TEST_OIDC:-}" ]; then
+  if oidc_env=$(infra/scripts/start-oidc.sh); then
+    eval "$oidc_env"
+    oidc_pid="$PORTAL_OIDC_PID"
+    echo "OpenID Connect provider for tests (oidc-provider): $PORTAL_TEST_OIDC"
+  fi
+fi
 cleanup() {
   [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"
   [ -n "$smtp_pid" ] && infra/scripts/stop-smtp.sh "$smtp_pid" "$smtp_dir"
   [ -n "$blob_pids" ] && infra/scripts/stop-blob-servers.sh "$blob_pids" "$blob_dir"
+  [ -n "$oidc_pid" ] && infra/scripts/stop-oidc.sh "$oidc_pid"
 }
 trap cleanup EXIT
 

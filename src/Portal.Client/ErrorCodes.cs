@@ -107,4 +107,7 @@ public static class ErrorCodes
     public const string ZipEntryUnsupported = "zip_entry_unsupported";
     public const string ZipTooManyEntries = "zip_too_many_entries";
     public const string ZipTooLarge = "zip_too_large";
+    // OpenID Connect sign-in.
+    public const string ExternalEmailMissing = "external_email_missing";
+    public const string ExternalEmailUnverified = "external_email_unverified";
 }

@@ -56,6 +56,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<Users>();
         services.AddScoped<Bootstrap>();
         services.AddScoped<IAuthorizationHandler, ProjectRoleHandler>();
+        services.Configure<OidcOptions>(configuration.GetSection(OidcOptions.Section));
+        services.AddScoped<ExternalSignIn>();
         return services;
     }
 

@@ -4,12 +4,23 @@ namespace Portal.E2E.Tests;
 /// The portal on a real Kestrel server on 127.0.0.1 with a SQLite database, and headless Debian Chromium driven by
 /// Playwright. Screenshots go to <c>screenshots/</c> under the test output folder.
 /// </summary>
-public sealed class BrowserApp : IAsyncLifetime
+public class BrowserApp : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private readonly KestrelPortalApp _app = new();
+    private readonly KestrelPortalApp _app;
     private IPlaywright? _playwright;
+
+    public BrowserApp()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    /// <summary>For fixtures that need extra settings (an identity provider, a short revalidation interval …).</summary>
+    protected BrowserApp(IDictionary<string, string?> settings)
+    {
+        _app = new KestrelPortalApp(settings);
+    }
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -21,7 +32,7 @@ public sealed class BrowserApp : IAsyncLifetime
 
     public static string? UnavailableReason => File.Exists(ChromiumPath) ? null : $"End-to-end tests need Chromium at {ChromiumPath} (apt-get install chromium).";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (UnavailableReason is not null)
             return;
@@ -96,7 +107,7 @@ public sealed class BrowserApp : IAsyncLifetime
         AssertNoPolicyViolations(page);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_playwright is not null)
         {
@@ -107,8 +118,10 @@ public sealed class BrowserApp : IAsyncLifetime
         await ((IAsyncLifetime)_app).DisposeAsync();
     }
 
-    private sealed class KestrelPortalApp() : PortalApp(Portal.Core.Data.DatabaseProvider.Sqlite)
+    private sealed class KestrelPortalApp(IDictionary<string, string?> settings) : PortalApp(Portal.Core.Data.DatabaseProvider.Sqlite)
     {
         protected override bool RunsOnKestrel => true;
+
+        protected override IDictionary<string, string?> Settings => settings;
     }
 }

@@ -26,6 +26,7 @@ public static class PortalAuthentication
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
+        services.AddPortalOidc();
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -66,6 +67,9 @@ public static class PortalAuthentication
         services.AddScoped<IUserClaimsPrincipalFactory<PortalUser>, PortalClaimsPrincipalFactory>();
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
+        // Cookies on plain requests re-check the security stamp as often as circuits do (Identity's default is 30 minutes).
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<IConfiguration>((o, config) => o.ValidationInterval = RevalidatingAuthenticationStateProvider.Interval(config));
         return services;
     }
 

@@ -54,6 +54,18 @@ public sealed class ProjectAccess(IDbContextFactory<PortalDbContext> dbFactory, 
         return facts.IsSiteAdmin ? ProjectRole.Admin : facts.Role;
     }
 
+    /// <summary>The user's role in the project with this slug; null when they have none or the project does not exist.</summary>
+    public async Task<ProjectRole?> RoleInAsync(ClaimsPrincipal user, string slug, CancellationToken ct = default)
+    {
+        Guid? projectId;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            projectId = await db.Projects.AsNoTracking().Where(p => p.Slug == slug).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(ct);
+        }
+
+        return projectId is { } id ? await EffectiveRoleAsync(dbFactory, user, id, ct) : null;
+    }
+
     /// <summary>
     /// Loads the project and checks the role. A non-member gets the same 404 as for a project that does not exist,
     /// so project names do not leak; a member without the role gets 403 saying which role is needed.

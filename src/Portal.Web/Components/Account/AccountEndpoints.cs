@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Portal.Core.Features.Access;
+using Portal.Web.Infrastructure;
 
 namespace Portal.Web.Components;
 
@@ -13,6 +14,7 @@ public static class AccountEndpoints
             await signInManager.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
         }).RequireAuthorization().ExcludeFromDescription();
+        app.MapOidcSignIn();
         return app;
     }
 }
