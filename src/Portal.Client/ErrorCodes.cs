@@ -91,4 +91,7 @@ public static class ErrorCodes
     public const string ValidationRulesInvalid = "validation_rules_invalid";
     public const string CompareReportNotFound = "compare_report_not_found";
     public const string ReportFormatInvalid = "report_format_invalid";
+    // E-mail digests.
+    public const string DigestSubscriptionNotFound = "digest_subscription_not_found";
+    public const string DigestScheduleInvalid = "digest_schedule_invalid";
 }

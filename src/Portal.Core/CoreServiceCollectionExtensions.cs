@@ -13,6 +13,7 @@ using Portal.Core.Features.Runs;
 using Portal.Core.Features.Search;
 using Portal.Core.Features.Webhooks;
 using Portal.Core.Features.Validation;
+using Portal.Core.Features.Reports;
 
 namespace Portal.Core;
 
@@ -34,6 +35,7 @@ public static class CoreServiceCollectionExtensions
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
         services.AddValidationFeature();
+        services.AddReportsFeature(configuration);
         services.AddHostedService<Jobs.RecurringJobs>();
         return services;
     }

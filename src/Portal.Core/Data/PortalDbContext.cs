@@ -68,6 +68,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Compare.CompareReport> CompareReports => Set<Features.Compare.CompareReport>();
 
+    public DbSet<Features.Reports.DigestSubscription> DigestSubscriptions => Set<Features.Reports.DigestSubscription>();
+
+    public DbSet<Features.Reports.DigestDelivery> DigestDeliveries => Set<Features.Reports.DigestDelivery>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
