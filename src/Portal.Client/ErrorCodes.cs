@@ -94,4 +94,6 @@ public static class ErrorCodes
     // E-mail digests.
     public const string DigestSubscriptionNotFound = "digest_subscription_not_found";
     public const string DigestScheduleInvalid = "digest_schedule_invalid";
+    public const string DigestSendFailed = "digest_send_failed";
+    public const string DigestInProgress = "digest_in_progress";
 }

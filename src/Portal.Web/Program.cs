@@ -11,6 +11,7 @@ using Portal.Web.Features.Runs;
 using Portal.Web.Features.Search;
 using Portal.Web.Features.Webhooks;
 using Portal.Web.Features.Validation;
+using Portal.Web.Features.Reports;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -43,6 +44,7 @@ api.MapPromotionsApi();
 api.MapWebhooksApi();
 api.MapAuditApi();
 api.MapValidationApi();
+api.MapReportsApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

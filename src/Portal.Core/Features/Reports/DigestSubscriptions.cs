@@ -121,8 +121,8 @@ public sealed class DigestSubscriptions(
         {
             DigestOutcome.Sent => new DigestSendResponse(true, $"Sent to {result.To}: {rendered.Subject}", result.To, rendered.PeriodStart, rendered.PeriodEnd, rendered.Counts),
             DigestOutcome.Empty => new DigestSendResponse(false, $"Nothing to send for {slug}; no e-mail was sent.", null, rendered.PeriodStart, rendered.PeriodEnd, rendered.Counts),
-            DigestOutcome.Failed => throw new PortalException(502, ErrorCodes.InternalError, "The digest could not be sent; the mail server refused it or did not answer. It is kept for the next digest."),
-            _ => throw PortalException.Conflict(ErrorCodes.DigestSubscriptionNotFound, "Another digest of this subscription is being sent right now; try again in a moment."),
+            DigestOutcome.Failed => throw new PortalException(502, ErrorCodes.DigestSendFailed, "The digest could not be sent; the mail server refused it or did not answer. It is kept for the next digest."),
+            _ => throw PortalException.Conflict(ErrorCodes.DigestInProgress, "Another digest of this subscription is being sent right now; try again in a moment."),
         };
     }
 
