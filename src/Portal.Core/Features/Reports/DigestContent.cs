@@ -109,11 +109,18 @@ public sealed class DigestContent(IDbContextFactory<PortalDbContext> dbFactory, 
             .Select(v => new { v.Id, v.Index }).ToDictionaryAsync(v => v.Id, v => v.Index, ct);
         var deciderIds = parsed.Select(p => p.Payload.ActorId).OfType<string>().Distinct().ToList();
         var deciders = await db.Users.AsNoTracking().Where(u => deciderIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+        // Approval comments live with the approvals, not in the event body.
+        var approvedIds = parsed.Where(p => p.Type == PortalEventTypes.PromotionApproved).Select(p => p.Payload.RequestId).Distinct().ToList();
+        var approvalComments = (await db.PromotionApprovals.AsNoTracking().Where(a => approvedIds.Contains(a.RequestId))
+                .Select(a => new { a.RequestId, a.UserId, a.Comment }).ToListAsync(ct))
+            .ToDictionary(a => (a.RequestId, a.UserId), a => a.Comment);
+        string? Comment(string type, PromotionPayload p) =>
+            type == PortalEventTypes.PromotionApproved && p.ActorId is { } approver ? approvalComments.GetValueOrDefault((p.RequestId, approver)) : p.Comment;
         var promotionItems = parsed.Select(p => new DigestPromotion(
                 p.Payload.RequestId, p.Payload.Artifact, p.Payload.Alias, Label(indexes.GetValueOrDefault(p.Payload.VersionId)),
                 p.Type[(p.Type.IndexOf('.', StringComparison.Ordinal) + 1)..],
                 p.Payload.ActorId is { } actor ? deciders.GetValueOrDefault(actor) : null,
-                p.Payload.Comment, p.OccurredAt))
+                Comment(p.Type, p.Payload), p.OccurredAt))
             .ToList();
 
         var failures = (
