@@ -47,7 +47,7 @@ public abstract class DemoDataTests(PortalApp app)
         // The demo admin reads a weekly digest of the demo project.
         var adminId = await db.Users.Where(u => u.Email == PortalApp.AdminEmail).Select(u => u.Id).SingleAsync();
         var digest = await db.DigestSubscriptions.SingleAsync(s => s.ProjectId == project.Id && s.UserId == adminId);
-        Assert.Equal(Features.Reports.DigestFrequency.Weekly, digest.Frequency);
+        Assert.Equal(Portal.Core.Features.Reports.DigestFrequency.Weekly, digest.Frequency);
     }
 }
 

@@ -66,6 +66,32 @@ public abstract class DigestsApiTests(DigestsApp app)
     }
 
     [SkippableFact]
+    public async Task The_sdk_subscribes_previews_sends_and_unsubscribes()
+    {
+        app.SkipIfUnavailable();
+        app.Clock.Offset = TimeSpan.Zero;
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var sdk = new PortalClient(app.ClientWithToken(team.Reviewer.Token));
+        var missing = await Assert.ThrowsAsync<PortalApiException>(() => sdk.GetDigestSubscriptionAsync(team.Slug));
+        Assert.Equal(ErrorCodes.DigestSubscriptionNotFound, missing.Code);
+
+        var subscription = await sdk.SetDigestSubscriptionAsync(team.Slug, new DigestSubscriptionRequest("weekly", 8, "sunday"));
+        Assert.Equal(("weekly", 8, "sunday"), (subscription.Frequency, subscription.HourUtc, subscription.WeekDay));
+        Assert.Equal(subscription.Id, (await sdk.GetDigestSubscriptionAsync(team.Slug)).Id);
+        Assert.True((await sdk.PreviewDigestAsync(team.Slug)).Empty);
+
+        await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "corpus", "dataset", null, "", ("a.txt", "a"));
+        var preview = await sdk.PreviewDigestAsync(team.Slug);
+        Assert.Equal($"[{team.Slug}] Weekly digest: 1 new version", preview.Subject);
+        var sent = await sdk.SendDigestNowAsync(team.Slug);
+        Assert.True(sent.Sent, sent.Message);
+        Assert.Equal(preview.Subject, Assert.Single(app.MailTo(team.Reviewer.Email)).Subject);
+
+        await sdk.DeleteDigestSubscriptionAsync(team.Slug);
+        Assert.Equal(ErrorCodes.DigestSubscriptionNotFound, (await Assert.ThrowsAsync<PortalApiException>(() => sdk.GetDigestSubscriptionAsync(team.Slug))).Code);
+    }
+
+    [SkippableFact]
     public async Task Non_members_get_404_and_anonymous_callers_401()
     {
         app.SkipIfUnavailable();
