@@ -110,4 +110,9 @@ public static class ErrorCodes
     // OpenID Connect sign-in.
     public const string ExternalEmailMissing = "external_email_missing";
     public const string ExternalEmailUnverified = "external_email_unverified";
+    // E-mail digests.
+    public const string DigestSubscriptionNotFound = "digest_subscription_not_found";
+    public const string DigestScheduleInvalid = "digest_schedule_invalid";
+    public const string DigestSendFailed = "digest_send_failed";
+    public const string DigestInProgress = "digest_in_progress";
 }

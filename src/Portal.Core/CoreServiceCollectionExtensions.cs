@@ -14,6 +14,7 @@ using Portal.Core.Features.Search;
 using Portal.Core.Features.Webhooks;
 using Portal.Core.Features.Validation;
 using Portal.Core.Features.Ingestions;
+using Portal.Core.Features.Reports;
 
 namespace Portal.Core;
 
@@ -36,6 +37,7 @@ public static class CoreServiceCollectionExtensions
         services.AddAuditingFeature();
         services.AddValidationFeature();
         services.AddIngestionsFeature(configuration);
+        services.AddReportsFeature(configuration);
         services.AddHostedService<Jobs.RecurringJobs>();
         return services;
     }

@@ -12,6 +12,7 @@ using Portal.Web.Features.Runs;
 using Portal.Web.Features.Search;
 using Portal.Web.Features.Webhooks;
 using Portal.Web.Features.Validation;
+using Portal.Web.Features.Reports;
 using Portal.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -49,6 +50,7 @@ if (role.ServesWeb())
     api.MapAuditApi();
     api.MapValidationApi();
     api.MapIngestionsApi();
+    api.MapReportsApi();
 }
 
 await app.InitializePortalAsync();

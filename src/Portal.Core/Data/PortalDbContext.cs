@@ -71,6 +71,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<Features.Ingestions.Ingestion> Ingestions => Set<Features.Ingestions.Ingestion>();
 
     public DbSet<Features.Ingestions.IngestionFile> IngestionFiles => Set<Features.Ingestions.IngestionFile>();
+    public DbSet<Features.Reports.DigestSubscription> DigestSubscriptions => Set<Features.Reports.DigestSubscription>();
+
+    public DbSet<Features.Reports.DigestDelivery> DigestDeliveries => Set<Features.Reports.DigestDelivery>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Portal.Core.Features.Reports;
 using Portal.Core.Features.Webhooks;
 
 namespace Portal.Core.Jobs;
@@ -9,11 +10,12 @@ namespace Portal.Core.Jobs;
 /// Every recurring job of the portal, registered (or updated) in one place when the host starts. A job listed here is
 /// a plain scoped class whose method is safe to run twice; its schedule comes from its feature's options.
 /// </summary>
-internal sealed class RecurringJobs(IRecurringJobManager recurringJobs, IOptions<WebhookOptions> webhooks) : IHostedService
+internal sealed class RecurringJobs(IRecurringJobManager recurringJobs, IOptions<WebhookOptions> webhooks, IOptions<DigestOptions> digests) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         recurringJobs.AddOrUpdate<WebhookDispatcher>(WebhookDispatcher.RecurringJobId, d => d.ExecuteAsync(CancellationToken.None), webhooks.Value.DispatchCron);
+        recurringJobs.AddOrUpdate<DigestJob>(DigestJob.RecurringJobId, j => j.ExecuteAsync(CancellationToken.None), digests.Value.Cron);
         return Task.CompletedTask;
     }
 

@@ -43,6 +43,11 @@ public abstract class DemoDataTests(PortalApp app)
             .Where(d => !db.StoredBlobs.Any(b => b.Digest == d))
             .CountAsync();
         Assert.Equal(0, missing);
+
+        // The demo admin reads a weekly digest of the demo project.
+        var adminId = await db.Users.Where(u => u.Email == PortalApp.AdminEmail).Select(u => u.Id).SingleAsync();
+        var digest = await db.DigestSubscriptions.SingleAsync(s => s.ProjectId == project.Id && s.UserId == adminId);
+        Assert.Equal(Portal.Core.Features.Reports.DigestFrequency.Weekly, digest.Frequency);
     }
 }
 

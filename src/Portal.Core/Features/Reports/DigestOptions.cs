@@ -1,0 +1,21 @@
+namespace Portal.Core.Features.Reports;
+
+public sealed class DigestOptions
+{
+    public const string Section = "Digests";
+
+    /// <summary>
+    /// How often the digest job looks for due subscriptions (Hangfire cron). Digests are due on the hour, so the
+    /// default runs a few minutes past every hour.
+    /// </summary>
+    public string Cron { get; set; } = "5 * * * *";
+}
+
+/// <summary><c>Portal:PublicUrl</c>: the address people reach the portal at, for absolute links in e-mail.</summary>
+public sealed class PublicUrlOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>e.g. <c>https://portal.example.com</c>; empty means links in e-mail are paths relative to the portal.</summary>
+    public string? PublicUrl { get; set; }
+}
