@@ -91,4 +91,8 @@ public static class ErrorCodes
     public const string ValidationRulesInvalid = "validation_rules_invalid";
     public const string CompareReportNotFound = "compare_report_not_found";
     public const string ReportFormatInvalid = "report_format_invalid";
+    // Maintenance.
+    public const string MaintenanceJobUnknown = "maintenance_job_unknown";
+    public const string RetentionPolicyInvalid = "retention_policy_invalid";
+    public const string RetentionPolicyNotFound = "retention_policy_not_found";
 }

@@ -5,6 +5,7 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
@@ -34,6 +35,7 @@ public static class CoreServiceCollectionExtensions
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
         services.AddValidationFeature();
+        services.AddMaintenanceFeature(configuration);
         services.AddHostedService<Jobs.RecurringJobs>();
         return services;
     }

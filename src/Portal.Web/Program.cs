@@ -5,6 +5,7 @@ using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Lineage;
+using Portal.Web.Features.Maintenance;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Promotions;
 using Portal.Web.Features.Runs;
@@ -43,6 +44,7 @@ api.MapPromotionsApi();
 api.MapWebhooksApi();
 api.MapAuditApi();
 api.MapValidationApi();
+api.MapMaintenanceApi();
 
 await app.InitializePortalAsync();
 await app.RunAsync();

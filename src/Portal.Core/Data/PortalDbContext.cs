@@ -68,6 +68,12 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Compare.CompareReport> CompareReports => Set<Features.Compare.CompareReport>();
 
+    public DbSet<Features.Maintenance.MaintenanceRun> MaintenanceRuns => Set<Features.Maintenance.MaintenanceRun>();
+
+    public DbSet<Features.Maintenance.VersionIntegrityFlag> VersionIntegrityFlags => Set<Features.Maintenance.VersionIntegrityFlag>();
+
+    public DbSet<Features.Maintenance.RetentionPolicy> RetentionPolicies => Set<Features.Maintenance.RetentionPolicy>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
