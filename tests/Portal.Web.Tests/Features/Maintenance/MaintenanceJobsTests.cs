@@ -63,6 +63,13 @@ public abstract class MaintenanceJobsTests(PortalApp app)
         await (await app.ClientWithToken(user.Token).GetAsync("/api/v1/admin/maintenance/runs")).AssertProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         await (await app.ClientWithToken(user.Token).PostAsync("/api/v1/admin/maintenance/jobs/retention/run", null)).AssertProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         await (await app.ClientWithToken(admin.Token).PostAsync("/api/v1/admin/maintenance/jobs/defrag/run", null)).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.MaintenanceJobUnknown);
+
+        using var sdk = new PortalClient(app.ClientWithToken(admin.Token));
+        var queued = await sdk.RunMaintenanceJobAsync(MaintenanceJobNames.Retention);
+        Assert.Equal("manual", queued.Trigger);
+        Assert.Contains(await sdk.ListMaintenanceRunsAsync(MaintenanceJobNames.Retention), r => r.Id == queued.Id && r.State == "queued");
+        var refused = await Assert.ThrowsAsync<PortalApiException>(() => sdk.RunMaintenanceJobAsync("defrag"));
+        Assert.Equal(ErrorCodes.MaintenanceJobUnknown, refused.Code);
     }
 
     [SkippableFact]
@@ -200,6 +207,13 @@ public abstract class MaintenanceJobsTests(PortalApp app)
         await (await app.ClientWithToken(team.Viewer.Token).GetAsync($"/api/v1/projects/{team.Slug}/retention-removals")).AssertProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         Assert.Equal(HttpStatusCode.NoContent, (await adminClient.DeleteAsync(url + "/model")).StatusCode);
         await (await adminClient.DeleteAsync(url + "/model")).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.RetentionPolicyNotFound);
+
+        using var sdk = new PortalClient(app.ClientWithToken(team.Admin.Token));
+        Assert.Equal(2, (await sdk.ListRetentionRemovalsAsync(team.Slug)).Count);
+        Assert.Equal(400, (await sdk.SetRetentionPolicyAsync(team.Slug, "eval", new RetentionPolicyRequest(400))).KeepDays);
+        Assert.Equal(["eval", "*"], (await sdk.ListRetentionPoliciesAsync(team.Slug)).Select(p => p.ArtifactType));
+        await sdk.DeleteRetentionPolicyAsync(team.Slug, "eval");
+        Assert.Empty(await sdk.GetVersionIntegrityAsync(team.Slug, raw2));
     }
 
     [SkippableFact]
