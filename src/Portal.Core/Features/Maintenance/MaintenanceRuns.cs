@@ -42,7 +42,19 @@ public sealed class MaintenanceRuns(IDbContextFactory<PortalDbContext> dbFactory
         await db.SaveChangesAsync(ct);
         db.Record(clock.GetUtcNow(), userId, null, "maintenance.run_requested", "maintenance_run", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), after: new { job });
         await db.SaveChangesAsync(ct);
-        jobs.Enqueue<MaintenanceJobRunner>(r => r.ExecuteAsync(run.Id, CancellationToken.None));
+        try
+        {
+            jobs.Enqueue<MaintenanceJobRunner>(r => r.ExecuteAsync(run.Id, CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            // A report that says "queued" must be queued: record why it is not.
+            run.State = MaintenanceRunState.Failed;
+            run.Error = "The job could not be queued: " + ex.Message;
+            run.FinishedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(CancellationToken.None);
+            throw;
+        }
         return ToResponse(run);
     }
 
