@@ -115,4 +115,8 @@ public static class ErrorCodes
     public const string DigestScheduleInvalid = "digest_schedule_invalid";
     public const string DigestSendFailed = "digest_send_failed";
     public const string DigestInProgress = "digest_in_progress";
+    // Maintenance.
+    public const string MaintenanceJobUnknown = "maintenance_job_unknown";
+    public const string RetentionPolicyInvalid = "retention_policy_invalid";
+    public const string RetentionPolicyNotFound = "retention_policy_not_found";
 }

@@ -5,6 +5,7 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
@@ -38,6 +39,7 @@ public static class CoreServiceCollectionExtensions
         services.AddValidationFeature();
         services.AddIngestionsFeature(configuration);
         services.AddReportsFeature(configuration);
+        services.AddMaintenanceFeature(configuration);
         services.AddHostedService<Jobs.RecurringJobs>();
         return services;
     }

@@ -6,6 +6,7 @@ using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
+using Portal.Web.Features.Maintenance;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Promotions;
 using Portal.Web.Features.Runs;
@@ -51,6 +52,7 @@ if (role.ServesWeb())
     api.MapValidationApi();
     api.MapIngestionsApi();
     api.MapReportsApi();
+    api.MapMaintenanceApi();
 }
 
 await app.InitializePortalAsync();

@@ -74,6 +74,11 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<Features.Reports.DigestSubscription> DigestSubscriptions => Set<Features.Reports.DigestSubscription>();
 
     public DbSet<Features.Reports.DigestDelivery> DigestDeliveries => Set<Features.Reports.DigestDelivery>();
+    public DbSet<Features.Maintenance.MaintenanceRun> MaintenanceRuns => Set<Features.Maintenance.MaintenanceRun>();
+
+    public DbSet<Features.Maintenance.VersionIntegrityFlag> VersionIntegrityFlags => Set<Features.Maintenance.VersionIntegrityFlag>();
+
+    public DbSet<Features.Maintenance.RetentionPolicy> RetentionPolicies => Set<Features.Maintenance.RetentionPolicy>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

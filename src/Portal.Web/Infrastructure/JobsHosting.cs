@@ -16,6 +16,13 @@ public sealed class JobsOptions
 
     public int WorkerCount { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>
+    /// PostgreSQL job storage: how long a job fetched by a worker that stopped sending heartbeats (the process died)
+    /// stays invisible before another worker takes it again. The timeout slides while the worker is alive, so a long
+    /// job is never taken twice.
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>In-memory job storage forgets its queue on restart; the database then says what is unfinished.</summary>
     public bool UsesInMemoryStorage(DatabaseOptions database) =>
         Storage.Equals("InMemory", StringComparison.OrdinalIgnoreCase) || database.Provider == DatabaseProvider.Sqlite;
@@ -41,7 +48,8 @@ public static class JobsHosting
 
             var connectionString = DatabaseServiceCollectionExtensions.ConnectionString(configuration, database.Provider);
             if (database.Provider == DatabaseProvider.Postgres)
-                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString));
+                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString),
+                    new PostgreSqlStorageOptions { InvisibilityTimeout = options.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true });
             else
                 config.UseSqlServerStorage(connectionString);
         });

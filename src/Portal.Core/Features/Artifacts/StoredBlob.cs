@@ -19,6 +19,12 @@ public class StoredBlob
 
     /// <summary>Set by the integrity scrub when the bytes on disk no longer hash to <see cref="Digest"/>.</summary>
     public bool Corrupt { get; set; }
+
+    /// <summary>
+    /// Since when no manifest names this blob, as last seen by garbage collection (null while it is referenced); it is
+    /// deleted only after the grace period.
+    /// </summary>
+    public DateTimeOffset? UnreferencedSince { get; set; }
 }
 
 public class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlob>
@@ -27,5 +33,7 @@ public class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlob>
     {
         builder.HasKey(b => b.Digest);
         builder.Property(b => b.Digest).HasMaxLength(64).IsFixedLength().IsUnicode(false);
+        // The integrity scrub resumes with the oldest-verified blobs.
+        builder.HasIndex(b => b.VerifiedAt);
     }
 }

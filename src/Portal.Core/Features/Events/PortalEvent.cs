@@ -38,11 +38,13 @@ public static class PortalEventTypes
     public const string PromotionApplied = "promotion.applied";
     public const string ValidationFinished = "validation.finished";
     public const string CompareReportFinished = "compare_report.finished";
+    public const string VersionRetired = "version.retired";
 
     public static readonly IReadOnlyList<string> All =
     [
         VersionCommitted, AliasMoved, PromotionRequested, PromotionApproved, PromotionRejected, PromotionApplied,
         ValidationFinished, CompareReportFinished,
+        VersionRetired,
     ];
 }
 

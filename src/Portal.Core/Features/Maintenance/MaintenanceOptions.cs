@@ -1,0 +1,42 @@
+namespace Portal.Core.Features.Maintenance;
+
+/// <summary>Schedules (Hangfire cron, UTC) and thresholds of the maintenance jobs: section <c>Maintenance</c>.</summary>
+public sealed class MaintenanceOptions
+{
+    public const string Section = "Maintenance";
+
+    /// <summary>A pending version older than this is aborted: its upload was abandoned.</summary>
+    public TimeSpan PendingTtl { get; set; } = TimeSpan.FromHours(24);
+
+    public string PendingExpiryCron { get; set; } = "*/30 * * * *";
+
+    public string IntegrityScrubCron { get; set; } = "10 * * * *";
+
+    /// <summary>At most this many blobs are re-hashed per scrub run; the next run continues with the oldest-verified.</summary>
+    public int ScrubMaxBlobsPerRun { get; set; } = 10_000;
+
+    /// <summary>A scrub run stops starting new blobs after this many bytes (so a run stays bounded in time).</summary>
+    public long ScrubMaxBytesPerRun { get; set; } = 50L * 1024 * 1024 * 1024;
+
+    /// <summary>Read rate limit of the scrub in bytes per second (0 = unlimited), so it does not starve uploads of disk.</summary>
+    public long ScrubBytesPerSecond { get; set; }
+
+    /// <summary>A blob verified more recently than this is not re-hashed again.</summary>
+    public TimeSpan ScrubReverifyAfter { get; set; } = TimeSpan.FromDays(7);
+
+    public string RetentionCron { get; set; } = "30 2 * * *";
+
+    public string GarbageCollectionCron { get; set; } = "30 3 * * *";
+
+    /// <summary>
+    /// A blob is deleted only when it has been unreferenced for this long and was stored at least this long ago; also
+    /// how long aborted versions keep their manifest.
+    /// </summary>
+    public TimeSpan GarbageGracePeriod { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Temp files of puts that never finished are removed after this age (well above the longest upload).</summary>
+    public TimeSpan TempFileAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Blobs deleted per database transaction by garbage collection.</summary>
+    public int GarbageBatchSize { get; set; } = 500;
+}
