@@ -89,7 +89,7 @@ rm -f "$log"
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   awk 'BEGIN { RS = "<UnitTestResult " }
-       /outcome="Failed"/ {
+       /^[^>]*outcome="Failed"/ {
          match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11)
          msg = ""
          if (match($0, /<Message>[^<]*<\/Message>/)) msg = substr($0, RSTART + 9, RLENGTH - 19)

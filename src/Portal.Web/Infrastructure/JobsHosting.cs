@@ -39,7 +39,8 @@ public static class JobsHosting
             var configuration = sp.GetRequiredService<IConfiguration>();
             var options = sp.GetRequiredService<JobsOptions>();
             var database = sp.GetRequiredService<DatabaseOptions>();
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()
+                .UseLogProvider(new ResilientHangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()));
             if (options.UsesInMemoryStorage(database))
             {
                 config.UseInMemoryStorage();
@@ -113,4 +114,33 @@ public sealed class JobServerHost(JobsOptions options, DatabaseOptions database,
     }
 
     public void Dispose() => _server?.Dispose();
+}
+
+/// <summary>
+/// Hangfire keeps its log provider in a static. When several hosts live in one process (test fixtures, or a host
+/// rebuilt after a configuration change), the static may point at the logger factory of a host already disposed;
+/// creating a job client then threw <see cref="ObjectDisposedException"/>. This provider degrades to no logging instead.
+/// </summary>
+internal sealed class ResilientHangfireLogProvider(ILoggerFactory loggerFactory) : Hangfire.Logging.ILogProvider
+{
+    private readonly Hangfire.AspNetCore.AspNetCoreLogProvider _inner = new(loggerFactory);
+
+    public Hangfire.Logging.ILog GetLogger(string name)
+    {
+        try
+        {
+            return _inner.GetLogger(name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return SilentLog.Instance;
+        }
+    }
+
+    private sealed class SilentLog : Hangfire.Logging.ILog
+    {
+        public static readonly SilentLog Instance = new();
+
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
+    }
 }

@@ -93,7 +93,7 @@ public static class OidcSignIn
         {
             var complete = CompletePath + "?returnUrl=" + Uri.EscapeDataString(Login.SafeReturnUrl(returnUrl));
             return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = complete }, [Scheme]);
-        }).ExcludeFromDescription();
+        }).AllowAnonymous().ExcludeFromDescription();
 
         app.MapGet(CompletePath, async (HttpContext http, string? returnUrl, ExternalSignIn externalSignIn, SignInManager<PortalUser> signInManager,
             IOptions<OidcOptions> options, CancellationToken ct) =>
@@ -114,7 +114,7 @@ public static class OidcSignIn
 
             await signInManager.SignInAsync(user, isPersistent: false, authenticationMethod: Scheme);
             return Results.LocalRedirect(Login.SafeReturnUrl(returnUrl));
-        }).ExcludeFromDescription();
+        }).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

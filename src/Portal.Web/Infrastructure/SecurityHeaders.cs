@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Portal.Core.Features.Access;
 
 namespace Portal.Web.Infrastructure;
 
@@ -16,7 +18,8 @@ public static class SecurityHeaders
     {
         if (context.Items[NonceKey] is string nonce)
             return nonce;
-        nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        // base64url: no '+' or '/' for HTML encoding to rewrite (both forms are valid nonce characters).
+        nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
         context.Items[NonceKey] = nonce;
         return nonce;
     }
@@ -47,9 +50,16 @@ public static class SecurityHeaders
             return "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
         if (ApiAuthResponses.IsApiRequest(context.Request))
             return "default-src 'none'; frame-ancestors 'none'; sandbox";
-        // MudBlazor positions popovers with inline styles, so styles keep 'unsafe-inline'; scripts do not.
+        // MudBlazor positions popovers with inline styles, so styles keep 'unsafe-inline'; scripts do not. Browsers
+        // apply form-action to the redirects after a post too, so single sign-on's provider must be named there.
         return $"default-src 'self'; script-src 'self' 'nonce-{context.CspNonce()}'; style-src 'self' 'unsafe-inline'; "
             + "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-            + "frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+            + $"frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'{SignInProvider(context)}; object-src 'none'";
+    }
+
+    private static string SignInProvider(HttpContext context)
+    {
+        var authority = context.RequestServices.GetService<IOptions<OidcOptions>>()?.Value.Authority;
+        return Uri.TryCreate(authority, UriKind.Absolute, out var uri) ? " " + uri.GetLeftPart(UriPartial.Authority) : "";
     }
 }

@@ -44,12 +44,17 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["GET /api/v1/audit/events"] = [HttpStatusCode.Forbidden], // the whole log is for site admins; project admins name their project
         ["GET /api/v1/audit/events.csv"] = [HttpStatusCode.Forbidden],
         ["POST /api/v1/audit/verify"] = [HttpStatusCode.Forbidden], // site admins
+        ["GET /api/v1/admin/maintenance/runs"] = [HttpStatusCode.Forbidden], // site admins
+        ["POST /api/v1/admin/maintenance/jobs/{job}/run"] = [HttpStatusCode.Forbidden],
     };
 
     /// <summary>Project writes a Viewer may make, and why.</summary>
     private static readonly Dictionary<string, string> ViewerWrites = new()
     {
         ["POST /api/v1/projects/{slug}/promotions/{id:guid}/comments"] = "every member may take part in a promotion's discussion",
+        ["PUT /api/v1/projects/{slug}/digest-subscription/"] = "every member manages their own e-mail digest",
+        ["DELETE /api/v1/projects/{slug}/digest-subscription/"] = "every member manages their own e-mail digest",
+        ["POST /api/v1/projects/{slug}/digest-subscription/send"] = "every member may send their own digest now",
     };
 
     /// <summary>Endpoints outside /api/v1 that anyone may call.</summary>
@@ -281,6 +286,8 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             .ReadOkAsync<PromotionResponse>(HttpStatusCode.Created);
         var webhook = await (await admin.PostJsonAsync($"/api/v1/projects/{team.Slug}/webhooks", new CreateWebhookRequest("https://hooks.tests.local/portal")))
             .ReadOkAsync<WebhookResponse>(HttpStatusCode.Created);
+        var ingestion = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/ingestions/uploads", new CreateUploadIngestionRequest(new IngestionTarget("corpus"))))
+            .ReadOkAsync<IngestionResponse>(HttpStatusCode.Created);
         var report = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v1.Id, v2.Id)))
             .ReadOkAsync<CompareReportResponse>(HttpStatusCode.Accepted);
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -291,6 +298,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             ["ref"] = v2.Version,
             ["specification"] = $"corpus:{v2.Version}",
             ["versionId"] = v2.Id.ToString(),
+            ["versions.id"] = v2.Id.ToString(),
             ["from"] = v1.Id.ToString(),
             ["to"] = v2.Id.ToString(),
             ["a"] = v1.Id.ToString(),
@@ -302,6 +310,8 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             ["webhooks.id"] = webhook.Id.ToString(),
             ["tokens.id"] = Guid.NewGuid().ToString(),
             ["reportId"] = report.Report.Id.ToString(),
+            ["ingestionId"] = ingestion.Id.ToString(),
+            ["job"] = "pending-expiry",
             ["userId"] = team.Contributor.Id,
             ["digest"] = file.Entry.Digest,
             ["path"] = "data/train.jsonl",
