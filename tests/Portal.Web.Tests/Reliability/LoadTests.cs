@@ -138,6 +138,9 @@ public abstract class LoadTests(LoadTests.KestrelApp app, ITestOutputHelper outp
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
 
+// One collection: the two providers' runs take turns instead of sharing the two cores.
+[Collection("Load")]
 public sealed class LoadTests_Sqlite(LoadTests.SqliteKestrelApp app, ITestOutputHelper output) : LoadTests(app, output), IClassFixture<LoadTests.SqliteKestrelApp>;
 
+[Collection("Load")]
 public sealed class LoadTests_Postgres(LoadTests.PostgresKestrelApp app, ITestOutputHelper output) : LoadTests(app, output), IClassFixture<LoadTests.PostgresKestrelApp>;
