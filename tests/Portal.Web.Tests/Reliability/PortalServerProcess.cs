@@ -10,10 +10,14 @@ namespace Portal.Web.Tests.Reliability;
 public sealed class PortalServerProcess : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _environment;
+    private readonly Action<string>? _log;
     private Process? _process;
 
-    public PortalServerProcess(string connectionString, string provider, string storageRoot)
+    /// <param name="settings">Configuration on top of the defaults, as environment variables (<c>Jobs__RunServer</c> …).</param>
+    /// <param name="log">Receives the process's output lines.</param>
+    public PortalServerProcess(string connectionString, string provider, string storageRoot, IReadOnlyDictionary<string, string>? settings = null, Action<string>? log = null)
     {
+        _log = log;
         Port = FreePort();
         _environment = new Dictionary<string, string>
         {
@@ -32,6 +36,8 @@ public sealed class PortalServerProcess : IAsyncDisposable
             ["Jobs__RunServer"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            _environment[key] = value;
     }
 
     public int Port { get; }
@@ -66,8 +72,8 @@ public sealed class PortalServerProcess : IAsyncDisposable
         foreach (var (key, value) in _environment)
             start.Environment[key] = value;
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => Log(e.Data);
+        _process.ErrorDataReceived += (_, e) => Log(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -105,6 +111,12 @@ public sealed class PortalServerProcess : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await KillAsync();
+
+    private void Log(string? line)
+    {
+        if (line is not null)
+            _log?.Invoke(line);
+    }
 
     private static int FreePort()
     {

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 using Portal.Core.Data;
+using Portal.Web.Tests.Reliability;
 using Xunit.Abstractions;
 
 namespace Portal.Web.Tests.Features.Maintenance;
@@ -19,7 +19,7 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
     private const int BlobSize = 1024 * 1024;
     private readonly string _storageRoot = Path.Combine(Path.GetTempPath(), "portal-tests", "killed-worker-" + Guid.NewGuid().ToString("N")[..12]);
     private TestDatabase? _database;
-    private readonly List<Process> _processes = [];
+    private readonly List<PortalServerProcess> _servers = [];
 
     public async Task InitializeAsync()
     {
@@ -29,13 +29,8 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
+        foreach (var server in _servers)
+            await server.DisposeAsync();
         if (_database is not null)
             await _database.DisposeAsync();
         if (Directory.Exists(_storageRoot))
@@ -47,8 +42,8 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
     {
         Skip.If(_database is null, TestDatabase.UnavailableReason(DatabaseProvider.Postgres));
 
-        var (first, firstUrl) = await StartPortalAsync("first");
-        using var client = Client(firstUrl);
+        var first = await StartPortalAsync("first");
+        using var client = Client(first.BaseAddress);
         var slug = TestData.UniqueSlug("killed");
         (await client.PostAsJsonAsync("/api/v1/projects", new CreateProjectRequest(slug, "Killed worker"))).EnsureSuccessStatusCode();
         var blobs = Enumerable.Range(0, BlobCount).Select(_ => RandomNumberGenerator.GetBytes(BlobSize)).ToList();
@@ -69,19 +64,18 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Wait until the job is half-way (some blobs verified, run still running), then kill the process outright.
         await WaitForAsync(async () => await ScalarAsync($"SELECT count(*) FROM \"StoredBlobs\" WHERE \"VerifiedAt\" IS NOT NULL") >= 3, TimeSpan.FromSeconds(90), "the scrub to verify 3 blobs");
-        first.Kill(entireProcessTree: true);
-        await first.WaitForExitAsync();
+        await first.KillAsync();
         var verifiedAtKill = await ScalarAsync("SELECT count(*) FROM \"StoredBlobs\" WHERE \"VerifiedAt\" IS NOT NULL");
         output.WriteLine($"killed with {verifiedAtKill} of {BlobCount} blobs verified");
         Assert.InRange(verifiedAtKill, 3, BlobCount - 1);
         Assert.Equal("Running", await TextAsync($"SELECT \"State\" FROM \"MaintenanceRuns\" WHERE \"Id\" = {runId}"));
 
         var clock = Stopwatch.StartNew();
-        var (_, secondUrl) = await StartPortalAsync("second");
+        var secondServer = await StartPortalAsync("second");
         await WaitForAsync(async () => await TextAsync($"SELECT \"State\" FROM \"MaintenanceRuns\" WHERE \"Id\" = {runId}") == "Succeeded", TimeSpan.FromSeconds(120), "the run to succeed in the new process");
         output.WriteLine($"completed {clock.Elapsed.TotalSeconds:F1} s after the second process was started");
 
-        using var second = Client(secondUrl);
+        using var second = Client(secondServer.BaseAddress);
         var runs = await (await second.GetAsync("/api/v1/admin/maintenance/runs?job=integrity-scrub")).ReadOkAsync<List<MaintenanceRunResponse>>();
         var run = Assert.Single(runs);
         Assert.Equal(runId, run.Id);
@@ -94,41 +88,19 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, await ScalarAsync($"SELECT count(*) FROM \"AuditEvents\" WHERE \"Action\" = 'artifact_version.integrity_flagged' AND \"TargetId\" = '{versionId}'"));
     }
 
-    private static HttpClient Client(string url)
+    private static HttpClient Client(Uri url)
     {
-        var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", PortalApp.AdminToken);
         return client;
     }
 
     /// <summary>Starts <c>Portal.Web.dll</c> as its own process with PostgreSQL job storage and waits until it answers.</summary>
-    private async Task<(Process Process, string Url)> StartPortalAsync(string name)
+    private async Task<PortalServerProcess> StartPortalAsync(string name)
     {
-        var root = RepositoryRoot();
-        var dll = Path.Combine(root, "src", "Portal.Web", "bin", Configuration, "net10.0", "Portal.Web.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        var port = FreePort();
-        var url = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.Combine(root, "src", "Portal.Web"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         const string never = "0 0 31 2 *";
         var settings = new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-            ["ASPNETCORE_URLS"] = url,
-            ["Database__Provider"] = "Postgres",
-            ["ConnectionStrings__Portal"] = _database!.ConnectionString,
-            ["Database__MigrateOnStartup"] = "true",
-            ["Portal__SeedDemoData"] = "false",
-            ["Portal__Bootstrap__AdminEmail"] = PortalApp.AdminEmail,
-            ["Portal__Bootstrap__AdminPassword"] = PortalApp.AdminPassword,
-            ["Portal__Bootstrap__AdminApiToken"] = PortalApp.AdminToken,
-            ["Storage__Root"] = _storageRoot,
-            ["DataProtection__KeysFolder"] = Path.Combine(_storageRoot, "keys"),
             ["Jobs__Storage"] = "Database",
             ["Jobs__RunServer"] = "true",
             ["Jobs__WorkerCount"] = "1",
@@ -139,35 +111,11 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
             ["Maintenance__IntegrityScrubCron"] = never,
             ["Maintenance__RetentionCron"] = never,
             ["Maintenance__GarbageCollectionCron"] = never,
-            ["Logging__LogLevel__Default"] = "Warning",
         };
-        foreach (var (key, value) in settings)
-            start.Environment[key] = value;
-        var process = Process.Start(start)!;
-        _processes.Add(process);
-        process.OutputDataReceived += (_, e) => Log(name, e.Data);
-        process.ErrorDataReceived += (_, e) => Log(name, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var probe = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
-        await WaitForAsync(async () =>
-        {
-            Assert.False(process.HasExited, $"the {name} portal process exited with {(process.HasExited ? process.ExitCode : 0)}");
-            try
-            {
-                return (await probe.GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-            catch (TaskCanceledException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(120), $"the {name} portal process to answer");
-        return (process, url);
+        var server = new PortalServerProcess(_database!.ConnectionString, "Postgres", _storageRoot, settings, line => Log(name, line));
+        _servers.Add(server);
+        await server.StartAsync();
+        return server;
     }
 
     private void Log(string name, string? line)
@@ -206,27 +154,4 @@ public sealed class KilledWorkerTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(200);
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("Portal.sln not found above " + AppContext.BaseDirectory);
-    }
-
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
 }
