@@ -86,6 +86,7 @@ public static class ErrorCodes
     // Webhooks and the audit log.
     public const string WebhookNotFound = "webhook_not_found";
     public const string WebhookUrlInvalid = "webhook_url_invalid";
+    public const string WebhookUrlNotAllowed = "webhook_url_not_allowed";
     public const string WebhookEventTypeInvalid = "webhook_event_type_invalid";
     public const string AuditFilterInvalid = "audit_filter_invalid";
     // Validation and compare reports.

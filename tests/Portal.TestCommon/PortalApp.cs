@@ -85,6 +85,8 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["RateLimits:SignInsPerMinute"] = "100000",
             ["RateLimits:TokenCreationsPerMinute"] = "100000",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Error",
+            // Test receivers listen on 127.0.0.1; WebhookAddressTests turn this off to check the guard.
+            ["Webhooks:AllowPrivateAddresses"] = "true",
         };
         foreach (var (key, value) in Settings)
             settings[key] = value;

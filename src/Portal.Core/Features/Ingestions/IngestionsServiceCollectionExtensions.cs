@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Core.Net;
 
 namespace Portal.Core.Features.Ingestions;
 
@@ -16,15 +17,7 @@ public static class IngestionsServiceCollectionExtensions
                 var allowPrivate = sp.GetRequiredService<IOptions<IngestionOptions>>().Value.AllowPrivateAddresses;
                 // Redirects are followed by hand so that each hop is checked; the connect callback refuses non-public
                 // addresses on the address actually connected to.
-                return new SocketsHttpHandler
-                {
-                    AllowAutoRedirect = false,
-                    AutomaticDecompression = System.Net.DecompressionMethods.None,
-                    ConnectTimeout = TimeSpan.FromSeconds(15),
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                    UseProxy = false,
-                    ConnectCallback = (context, ct) => ReferenceSources.ConnectAsync(context, allowPrivate, ct),
-                };
+                return PublicAddresses.Handler(allowPrivate, TimeSpan.FromSeconds(15));
             })
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IngestionStaging>();

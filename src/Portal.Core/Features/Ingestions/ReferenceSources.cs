@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portal.Client;
 using Portal.Client.Models;
 using Portal.Core.Features.Artifacts.Manifests;
+using Portal.Core.Net;
 
 namespace Portal.Core.Features.Ingestions;
 
@@ -166,8 +167,8 @@ public sealed class ReferenceSources(IOptions<IngestionOptions> options, IHttpCl
             }
             catch (HttpRequestException ex)
             {
-                if (FindInner<PortalException>(ex) is { } refused)
-                    throw refused;
+                if ((ex as NonPublicAddressException ?? FindInner<NonPublicAddressException>(ex)) is { } refused)
+                    throw NotAllowed(reference, refused.Message);
                 throw FetchFailed(reference, ex.Message);
             }
 
@@ -202,54 +203,6 @@ public sealed class ReferenceSources(IOptions<IngestionOptions> options, IHttpCl
             var body = await response.Content.ReadAsStreamAsync(ct);
             return new OpenedReference(new GuardedFetchStream(response, body, reference, Options.MaxFetchBytes, Options.FetchIdleTimeout), length);
         }
-    }
-
-    /// <summary>The socket connection of the ingestion HTTP client: resolves the host and refuses non-public addresses unless allowed.</summary>
-    internal static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken ct)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
-        var usable = allowPrivate ? addresses : addresses.Where(IsPublic).ToArray();
-        if (usable.Length == 0)
-        {
-            throw addresses.Length == 0
-                ? new HttpRequestException($"the host {host} has no address")
-                : new HttpRequestException("refused", NotAllowed($"https://{host}", $"{host} resolves to a loopback, private or otherwise non-public address"));
-        }
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(usable, context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>False for loopback, private (RFC 1918, unique-local), link-local, CGNAT, unspecified, multicast and reserved addresses.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address))
-            return false;
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] == 127 || (b[0] == 100 && b[1] >= 64 && b[1] < 128) || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] < 32) || (b[0] == 192 && b[1] == 168) || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && (b[1] == 18 || b[1] == 19)) || b[0] >= 224);
-        }
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            var b = address.GetAddressBytes();
-            return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-                || (b[0] & 0xFE) == 0xFC || address.IsIPv6Teredo || address.IsIPv6UniqueLocal);
-        }
-        return false;
     }
 
     private static T? FindInner<T>(Exception ex) where T : Exception

@@ -9,6 +9,8 @@ using Portal.Client;
 using Portal.Core.Data;
 using Portal.Core.Features.Events;
 
+using Portal.Core.Net;
+
 namespace Portal.Core.Features.Webhooks;
 
 /// <summary>
@@ -142,7 +144,9 @@ public sealed class WebhookDeliveryJob(
         }
         catch (HttpRequestException ex)
         {
-            attempt.Error = Shorten(ex.Message);
+            attempt.Error = FindRefusal(ex) is { } refused
+                ? Shorten($"Not sent: {refused.Message}; webhooks may only call public addresses.")
+                : Shorten(ex.Message);
         }
 
         attempt.DurationMs = (int)Math.Min(int.MaxValue, watch.ElapsedMilliseconds);
@@ -163,6 +167,16 @@ public sealed class WebhookDeliveryJob(
         {
             return null;
         }
+    }
+
+    private static NonPublicAddressException? FindRefusal(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is NonPublicAddressException refused)
+                return refused;
+        }
+        return null;
     }
 
     private static string Shorten(string text) => text.Length <= ExcerptLength ? text : text[..(ExcerptLength - 1)] + "…";

@@ -15,6 +15,12 @@ public sealed class WebhookOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Whether webhooks may point at loopback, private or link-local addresses. Off by default so that a project admin
+    /// cannot make the portal call into its own network; turn it on only where receivers run on such addresses (development).
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; }
+
     /// <summary>How often the dispatcher turns new events into deliveries (Hangfire cron, seconds allowed).</summary>
     public string DispatchCron { get; set; } = "*/15 * * * * *";
 

@@ -1,17 +1,19 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Client;
 using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Events;
+using Portal.Core.Net;
 
 namespace Portal.Core.Features.Webhooks;
 
 /// <summary>A project's webhooks and their delivery log. Project admins only: URLs and delivery answers are not for every member.</summary>
-public sealed class Webhooks(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, TimeProvider clock, WebhookDeliveryJob deliveryJob)
+public sealed class Webhooks(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, TimeProvider clock, WebhookDeliveryJob deliveryJob, IOptions<WebhookOptions> options)
 {
     /// <summary>The event type of "send test" deliveries; never raised by a change, so never dispatched to other webhooks.</summary>
     public const string TestEventType = "webhook.test";
@@ -42,7 +44,7 @@ public sealed class Webhooks(IDbContextFactory<PortalDbContext> dbFactory, Proje
     {
         ArgumentNullException.ThrowIfNull(request);
         var grant = await access.RequireAsync(user, slug, ProjectRole.Admin, ct);
-        var url = ValidateUrl(request.Url);
+        var url = ValidateUrl(request.Url, options.Value.AllowPrivateAddresses);
         var types = ValidateEventTypes(request.EventTypes);
         var description = ValidateDescription(request.Description);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -75,7 +77,7 @@ public sealed class Webhooks(IDbContextFactory<PortalDbContext> dbFactory, Proje
         var webhook = await FindAsync(db, grant, id, ct, tracked: true);
         var before = AuditView(webhook);
         if (request.Url is not null)
-            webhook.Url = ValidateUrl(request.Url);
+            webhook.Url = ValidateUrl(request.Url, options.Value.AllowPrivateAddresses);
         if (request.EventTypes is not null)
             webhook.EventTypes = string.Join(',', ValidateEventTypes(request.EventTypes));
         if (request.Description is not null)
@@ -171,7 +173,7 @@ public sealed class Webhooks(IDbContextFactory<PortalDbContext> dbFactory, Proje
         return (await ToResponsesAsync(read, [stored], ct))[0];
     }
 
-    internal static string ValidateUrl(string? url)
+    internal static string ValidateUrl(string? url, bool allowPrivate)
     {
         url = url?.Trim() ?? "";
         if (url.Length is 0 or > 2000
@@ -181,6 +183,13 @@ public sealed class Webhooks(IDbContextFactory<PortalDbContext> dbFactory, Proje
         {
             throw PortalException.BadRequest(ErrorCodes.WebhookUrlInvalid,
                 $"'{(url.Length > 200 ? url[..200] + "…" : url)}' is not a webhook URL; give an absolute http:// or https:// address of at most 2000 characters.");
+        }
+
+        // Names that resolve to internal addresses are refused again at every connection; this only answers the obvious case early.
+        if (!allowPrivate && PublicAddresses.IsPlainlyPrivate(uri.Host))
+        {
+            throw PortalException.BadRequest(ErrorCodes.WebhookUrlNotAllowed,
+                $"'{uri.Host}' is a loopback, private or otherwise non-public address; webhooks may only call public addresses (an operator can allow others with Webhooks:AllowPrivateAddresses).");
         }
 
         return uri.AbsoluteUri;

@@ -1,6 +1,8 @@
 using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Portal.Core.Net;
 
 namespace Portal.Core.Features.Webhooks;
 
@@ -11,8 +13,10 @@ public static class WebhooksServiceCollectionExtensions
     {
         services.Configure<WebhookOptions>(configuration.GetSection(WebhookOptions.Section));
         services.AddHttpClient(WebhookDeliveryJob.HttpClientName)
-            // A redirect is reported as the receiver's answer rather than followed to an address nobody configured.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            // A redirect is reported as the receiver's answer rather than followed to an address nobody configured, and
+            // connections go only to public addresses (checked on the address actually connected to, so DNS cannot be used to sneak past).
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+                PublicAddresses.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateAddresses, TimeSpan.FromSeconds(10)));
         services.AddScoped<Webhooks>();
         services.AddScoped<WebhookDispatcher>();
         services.AddScoped<WebhookDeliveryJob>();

@@ -394,10 +394,14 @@ public sealed class ReferenceSourcesTests
     [InlineData("fd00::1", false)]
     [InlineData("fe80::1", false)]
     [InlineData("::ffff:127.0.0.1", false)]
+    [InlineData("192.0.2.2", false)]
+    [InlineData("198.51.100.7", false)]
+    [InlineData("203.0.113.5", false)]
+    [InlineData("8.8.8.8", true)]
     [InlineData("93.184.216.34", true)]
     [InlineData("2606:2800:220:1:248:1893:25c8:1946", true)]
     public void Only_public_addresses_are_public(string address, bool expected) =>
-        Assert.Equal(expected, ReferenceSources.IsPublic(IPAddress.Parse(address)));
+        Assert.Equal(expected, Portal.Core.Net.PublicAddresses.IsPublic(IPAddress.Parse(address)));
 
     [Fact]
     public async Task A_loopback_server_is_refused_unless_allowed()
