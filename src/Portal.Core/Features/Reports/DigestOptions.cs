@@ -9,6 +9,12 @@ public sealed class DigestOptions
     /// default runs a few minutes past every hour.
     /// </summary>
     public string Cron { get; set; } = "5 * * * *";
+
+    /// <summary>
+    /// How long a digest may stay claimed ("sending") before the job counts its sender as gone (a process killed
+    /// mid-send): the claim is then recorded as failed and its period handed back, so the next digest covers it.
+    /// </summary>
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary><c>Portal:PublicUrl</c>: the address people reach the portal at, for absolute links in e-mail.</summary>

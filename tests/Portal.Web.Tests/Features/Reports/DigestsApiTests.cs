@@ -247,6 +247,58 @@ public abstract class DigestsApiTests(DigestsApp app)
         Assert.Equal(["empty", "sent"], after.RecentDeliveries.Select(d => d.Outcome));
         app.Clock.Offset = TimeSpan.Zero;
     }
+
+    [SkippableFact]
+    public async Task A_claim_left_by_a_run_that_died_is_released_and_the_next_digest_covers_its_period()
+    {
+        app.SkipIfUnavailable();
+        app.Clock.Offset = TimeSpan.Zero;
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var now = app.Clock.GetUtcNow();
+        var slot = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour + 1), TimeSpan.Zero);
+        var viewer = app.ClientWithToken(team.Viewer.Token);
+        var subscription = await SubscribeAsync(viewer, team.Slug, "daily", slot.Hour);
+        await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "corpus", "dataset", null, "", ("a.txt", "a"));
+
+        // A run claimed the digest at its slot and was killed before it recorded anything: exactly what DigestDispatch
+        // leaves behind at that point.
+        app.Clock.MoveTo(slot.AddMinutes(1));
+        await app.WithServicesAsync(async s =>
+        {
+            await using var db = await s.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            db.DigestDeliveries.Add(new DigestDelivery
+            {
+                SubscriptionId = subscription.Id, PeriodStart = slot.AddDays(-1), PeriodEnd = slot, Outcome = DigestOutcome.Sending, CreatedAt = slot.AddMinutes(1),
+            });
+            await db.DigestSubscriptions.Where(x => x.Id == subscription.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.LastPeriodEnd, slot));
+            return await db.SaveChangesAsync();
+        });
+
+        // Within the claim timeout the claim is left alone: its run may still be sending.
+        app.Clock.MoveTo(slot.AddMinutes(10));
+        await RunJobAsync();
+        Assert.Equal("sending", Assert.Single((await (await viewer.GetAsync(Url(team.Slug))).ReadOkAsync<DigestSubscriptionResponse>()).RecentDeliveries).Outcome);
+
+        // Past it, the claim is recorded as failed and the period handed back.
+        app.Clock.MoveTo(slot.AddHours(2));
+        await RunJobAsync();
+        var released = await (await viewer.GetAsync(Url(team.Slug))).ReadOkAsync<DigestSubscriptionResponse>();
+        var failed = Assert.Single(released.RecentDeliveries);
+        Assert.Equal("failed", failed.Outcome);
+        Assert.StartsWith("Abandoned", failed.Error, StringComparison.Ordinal);
+        Assert.Equal(slot.AddDays(-1), released.LastPeriodEnd);
+        Assert.Empty(app.MailTo(team.Viewer.Email));
+
+        // The next digest covers both days, so the version from the lost period is reported.
+        app.Clock.MoveTo(slot.AddDays(1).AddMinutes(5));
+        await RunJobAsync();
+        var mail = Assert.Single(app.MailTo(team.Viewer.Email));
+        Assert.Contains("corpus:v0", mail.TextBody, StringComparison.Ordinal);
+        var after = await (await viewer.GetAsync(Url(team.Slug))).ReadOkAsync<DigestSubscriptionResponse>();
+        var sent = after.RecentDeliveries[0];
+        Assert.Equal(("sent", slot.AddDays(-1), slot.AddDays(1)), (sent.Outcome, sent.PeriodStart, sent.PeriodEnd));
+        app.Clock.Offset = TimeSpan.Zero;
+    }
 }
 
 public sealed class DigestsApiSqliteTests(DigestsSqliteApp app) : DigestsApiTests(app), IClassFixture<DigestsSqliteApp>;
