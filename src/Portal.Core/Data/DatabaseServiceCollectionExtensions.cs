@@ -21,6 +21,7 @@ public static class DatabaseServiceCollectionExtensions
             Configure(db, provider, ConnectionString(configuration, provider));
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+        services.AddHostedService<SqliteCheckpointer>();
         return services;
     }
 
