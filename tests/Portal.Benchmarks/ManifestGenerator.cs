@@ -18,9 +18,10 @@ public static class ManifestGenerator
 
     /// <summary>
     /// The manifest as an NDJSON stream written on the fly through a pipe — shuffled by shard so the server has to
-    /// sort — so neither side ever holds the whole manifest.
+    /// sort — so neither side ever holds the whole manifest. <paramref name="prefix"/> goes before every path, for a
+    /// manifest with the same blobs and other paths.
     /// </summary>
-    public static Stream Ndjson(int count)
+    public static Stream Ndjson(int count, string prefix = "")
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
         _ = Task.Run(async () =>
@@ -34,7 +35,7 @@ public static class ManifestGenerator
                 {
                     writer.Reset();
                     writer.WriteStartObject();
-                    writer.WriteString("path", PathOf(i));
+                    writer.WriteString("path", prefix + PathOf(i));
                     writer.WriteString("digest", DigestOf(i));
                     writer.WriteNumber("size", 1000 + (i % 5000));
                     writer.WriteEndObject();

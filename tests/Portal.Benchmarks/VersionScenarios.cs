@@ -8,7 +8,11 @@ namespace Portal.Benchmarks;
 
 public static class VersionScenarios
 {
-    /// <summary>Commit of a 100,000-entry full manifest on SQLite, server time (target: under 3 s).</summary>
+    /// <summary>
+    /// Commit of a 100,000-entry full manifest on SQLite, server time (target: under 3 s). The first commit in the
+    /// process also pays for JIT compilation and EF Core's query compilation (reported as "cold"); the figure the
+    /// target is about is the next one, with other paths (so nothing is shared), as a running server serves it.
+    /// </summary>
     public static async Task Commit100kAsync(BenchContext context)
     {
         const int count = 100_000;
@@ -21,9 +25,10 @@ public static class VersionScenarios
         });
         BenchContext.Report("commit-100k", "manifest_without_database", pureMs, "ms");
         await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
-        var (versionId, total) = await CreateAndCommitAsync(context, "bench-100k", count);
+        var (_, cold) = await CreateAndCommitAsync(context, "bench-100k-cold", count, prefix: "cold/");
+        BenchContext.Report("commit-100k", "server_time_cold", cold / 1000, "s");
+        var (_, total) = await CreateAndCommitAsync(context, "bench-100k", count);
         BenchContext.Report("commit-100k", "server_time", total / 1000, "s");
-        _ = versionId;
     }
 
     /// <summary>
@@ -112,14 +117,14 @@ public static class VersionScenarios
         return (created.VersionId!.Value, createMs, commitMs);
     }
 
-    internal static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count)
+    internal static async Task<(Guid VersionId, double Milliseconds)> CreateAndCommitAsync(BenchContext context, string name, int count, string prefix = "")
     {
         var user = context.Team.Contributor.Principal;
         var slug = context.Team.Slug;
         return await BenchContext.TimeAsync(async () =>
         {
             await using var scope = context.Services.CreateAsyncScope();
-            await using var body = ManifestGenerator.Ndjson(count);
+            await using var body = ManifestGenerator.Ndjson(count, prefix);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var created = await scope.ServiceProvider.GetRequiredService<CreateVersion>()
                 .FromNdjsonAsync(user, slug, name, new NewVersionFields("dataset", "benchmark", null, ["staging"], null), body);
