@@ -108,6 +108,27 @@ public static class VersionManifest
         return first < 0 ? [] : window.GetRange(first, window.Count - first);
     }
 
+    /// <summary>
+    /// Loads, in one query, the seek marks (every 64th path) of those <paramref name="ranges"/> that
+    /// <paramref name="marksCache"/> lacks. A listing that jumps from folder to folder seeks in range after range; this
+    /// turns its one marks query per range into one per <paramref name="ranges"/> batch.
+    /// </summary>
+    public static async Task PrefetchMarksAsync(
+        PortalDbContext db, IEnumerable<VersionRangeRef> ranges, Dictionary<string, List<(int Ordinal, string Path)>> marksCache, CancellationToken ct)
+    {
+        var wanted = ranges.Select(r => r.Digest).Where(d => !marksCache.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
+        if (wanted.Count == 0)
+            return;
+        var rows = await db.RangeEntries.AsNoTracking()
+            .Where(e => wanted.Contains(e.RangeDigest) && e.Ordinal % SeekStride == 0)
+            .Select(e => new { e.RangeDigest, e.Ordinal, e.Path })
+            .ToListAsync(ct);
+        foreach (var digest in wanted)
+            marksCache[digest] = [];
+        foreach (var row in rows.OrderBy(r => r.Ordinal))
+            marksCache[row.RangeDigest].Add((row.Ordinal, row.Path));
+    }
+
     /// <summary>The entry at exactly <paramref name="path"/>, or null.</summary>
     public static async Task<RangeEntry?> FindEntryAsync(PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, string path, CancellationToken ct)
     {
