@@ -159,7 +159,11 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
             versions.Count > take || runs.Count > take);
     }
 
-    /// <summary>Loads what a page shows about each node: two queries for versions (and their aliases) and one for runs.</summary>
+    /// <summary>
+    /// Loads what a page shows about each node: two queries for versions (and their aliases) and one for runs. They
+    /// filter on the ids only, so the primary keys answer them, and check the project here: with the project in the
+    /// query, SQLite walked every artifact version or run of the project instead (hundreds of milliseconds on 100,000).
+    /// </summary>
     private async Task<List<LineageNodeResponse>> DescribeAsync(
         PortalDbContext db, Guid projectId, IReadOnlyDictionary<LineageNodeId, int> depths, bool withValidation, CancellationToken ct)
     {
@@ -172,10 +176,10 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
             var aliasList = new List<(Guid VersionId, string Name)>();
             foreach (var part in versionIds.Chunk(LineageHops.MaxIdsPerQuery))
             {
-                versions.AddRange(await db.ArtifactVersions.AsNoTracking()
-                    .Where(v => v.Artifact.ProjectId == projectId && part.Contains(v.Id))
-                    .Select(v => new VersionRow(v.Id, v.Artifact.Name, v.Artifact.Type, v.Index, v.State, v.CreatedAt, v.FileCount, v.TotalSize))
-                    .ToListAsync(ct));
+                versions.AddRange((await db.ArtifactVersions.AsNoTracking()
+                    .Where(v => part.Contains(v.Id))
+                    .Select(v => new VersionRow(v.Id, v.Artifact.ProjectId, v.Artifact.Name, v.Artifact.Type, v.Index, v.State, v.CreatedAt, v.FileCount, v.TotalSize))
+                    .ToListAsync(ct)).Where(v => v.ProjectId == projectId));
                 var rows = await db.Aliases.AsNoTracking()
                     .Where(a => part.Contains(a.VersionId))
                     .Select(a => new { a.VersionId, a.Name })
@@ -205,10 +209,10 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
             var runs = new List<RunRow>();
             foreach (var part in runIds.Chunk(LineageHops.MaxIdsPerQuery))
             {
-                runs.AddRange(await db.Runs.AsNoTracking()
-                    .Where(r => r.ProjectId == projectId && part.Contains(r.Id))
-                    .Select(r => new RunRow(r.Id, r.Name, r.JobType, r.Status, r.StartedAt, r.FinishedAt))
-                    .ToListAsync(ct));
+                runs.AddRange((await db.Runs.AsNoTracking()
+                    .Where(r => part.Contains(r.Id))
+                    .Select(r => new RunRow(r.Id, r.ProjectId, r.Name, r.JobType, r.Status, r.StartedAt, r.FinishedAt))
+                    .ToListAsync(ct)).Where(r => r.ProjectId == projectId));
             }
 
             foreach (var r in runs)
@@ -222,9 +226,9 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
         return nodes;
     }
 
-    private sealed record VersionRow(Guid Id, string Name, string Type, int? Index, VersionState State, DateTimeOffset CreatedAt, long FileCount, long TotalSize);
+    private sealed record VersionRow(Guid Id, Guid ProjectId, string Name, string Type, int? Index, VersionState State, DateTimeOffset CreatedAt, long FileCount, long TotalSize);
 
-    private sealed record RunRow(Guid Id, string Name, string JobType, Runs.RunStatus Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);
+    private sealed record RunRow(Guid Id, Guid ProjectId, string Name, string JobType, Runs.RunStatus Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);
 
     private static async Task EnsureNodeExistsAsync(PortalDbContext db, Guid projectId, LineageNodeId node, CancellationToken ct)
     {

@@ -49,14 +49,15 @@ internal sealed record LineageReach(Dictionary<Guid, int> Versions, Dictionary<G
                 JOIN "LineageEdges" a ON a."VersionId" = r."Id" AND a."Direction" = {1}
                 JOIN "LineageEdges" b ON b."RunId" = a."RunId" AND b."Direction" = {2}
             )
-            SELECT 0 AS "Kind", a."VersionId" AS "Parent", a."RunId" AS "Child", NULL AS "Name"
-            FROM reached r JOIN "LineageEdges" a ON a."VersionId" = r."Id" AND a."Direction" = {1}
+            SELECT 0 AS "Kind", a."VersionId" AS "Parent", a."RunId" AS "Child", NULL AS "Name" FROM "LineageEdges" a
+            WHERE a."VersionId" IN (SELECT "Id" FROM reached) AND a."Direction" = {1}
             UNION ALL
             SELECT 1, b."RunId", b."VersionId", NULL FROM "LineageEdges" b
-            WHERE b."Direction" = {2} AND b."RunId" IN (
-                SELECT a."RunId" FROM reached r JOIN "LineageEdges" a ON a."VersionId" = r."Id" AND a."Direction" = {1})
+            WHERE b."RunId" IN (SELECT a."RunId" FROM "LineageEdges" a WHERE a."VersionId" IN (SELECT "Id" FROM reached) AND a."Direction" = {1})
+                AND b."Direction" = {2}
             UNION ALL
-            SELECT 2, l."VersionId", l."VersionId", l."Name" FROM reached r JOIN "Aliases" l ON l."VersionId" = r."Id" AND l."Name" <> {3}
+            SELECT 2, l."VersionId", l."VersionId", l."Name" FROM "Aliases" l
+            WHERE l."VersionId" IN (SELECT "Id" FROM reached) AND l."Name" <> {3}
             {{originEdges}}
             """;
         var rows = await db.Database.SqlQueryRaw<LineageReachRow>(sql,
