@@ -145,10 +145,10 @@ public static class LineageScenarios
                         const pan = performance.now() - panStarted;
                         const nodes = cy.nodes().length, edges = cy.edges().length;
                         window.lineageModule.dispose(handle);
-                        return [total, timings.layoutMs, pan, nodes, edges];
+                        return [total, timings.layoutMs, pan, nodes, edges, timings.librariesMs, timings.createMs, timings.fitMs, timings.frameMs];
                     }
                     """, graph);
-                Console.Error.WriteLine($"lineage-render {name}: run {i} total {result[0]:0} ms, ELK {result[1]:0} ms, pan frame {result[2]:0} ms, {result[3]} nodes / {result[4]} edges");
+                Console.Error.WriteLine($"lineage-render {name}: run {i} total {result[0]:0} ms, ELK {result[1]:0} ms, pan frame {result[2]:0} ms, {result[3]} nodes / {result[4]} edges (libraries {result[5]:0} ms, create {result[6]:0} ms, fit {result[7]:0} ms, first frame {result[8]:0} ms)");
                 if (i == 0)
                 {
                     BenchContext.Report("lineage-render", $"graph_{name}_nodes", result[3], "nodes");

@@ -122,11 +122,14 @@ function layoutOptions(count, direction) {
         'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     };
     if (count > 150) {
-        // Medium graphs: one sweep of crossing minimisation, no greedy switching, straight segments.
+        // Medium graphs: one sweep of crossing minimisation, no greedy switching, straight segments; and neither the
+        // input order kept nor components packed apart, which took about a fifth of the layout of a 200-node graph.
         Object.assign(options, {
             'elk.layered.thoroughness': '1',
             'elk.layered.crossingMinimization.greedySwitch.type': 'OFF',
             'elk.edgeRouting': 'POLYLINE',
+            'elk.layered.considerModelOrder.strategy': 'NONE',
+            'elk.separateConnectedComponents': 'false',
         });
     }
     return options;
@@ -136,30 +139,37 @@ function layoutOptions(count, direction) {
 // ELK's layered algorithm took minutes for 2,000 nodes on a busy two-core machine, even with its cheapest options.
 const quickLayoutAbove = 1000;
 
+const nodeWidth = 190;
+const nodeHeight = 58;
+
 /**
  * Layered placement in O(nodes + edges): longest-path layers (edges in cycles are ignored), then one sweep that
- * orders each layer by the mean position of its predecessors, so paths run mostly straight.
+ * orders each layer by the mean position of its predecessors, so paths run mostly straight. `ids` are node ids,
+ * `links` [source, target] pairs; answers node centres by id.
  */
-function quickLayered(nodes, edges, direction) {
-    const index = new Map(nodes.map((n, i) => [n.id(), i]));
-    const successors = nodes.map(() => []);
-    const predecessors = nodes.map(() => []);
-    const incoming = new Array(nodes.length).fill(0);
-    for (const e of edges) {
-        const s = index.get(e.source().id()), t = index.get(e.target().id());
+function quickLayered(ids, links, direction) {
+    const index = new Map(ids.map((id, i) => [id, i]));
+    const successors = ids.map(() => []);
+    const predecessors = ids.map(() => []);
+    const incoming = new Array(ids.length).fill(0);
+    for (const [source, target] of links) {
+        const s = index.get(source), t = index.get(target);
         if (s === undefined || t === undefined || s === t) continue;
         successors[s].push(t);
         predecessors[t].push(s);
         incoming[t]++;
     }
-    const layer = new Array(nodes.length).fill(0);
+    const layer = new Array(ids.length).fill(0);
     const queue = [];
     incoming.forEach((count, i) => { if (count === 0) queue.push(i); });
-    const placed = new Array(nodes.length).fill(false);
-    for (let head = 0; head < queue.length || placed.includes(false); head++) {
+    const placed = new Array(ids.length).fill(false);
+    let unplaced = 0;
+    for (let head = 0; head < queue.length || unplaced < ids.length; head++) {
         if (head >= queue.length) {
             // Only cycles are left: start from any unplaced node after its placed predecessors.
-            const next = placed.indexOf(false);
+            while (placed[unplaced]) unplaced++;
+            if (unplaced >= ids.length) break;
+            const next = unplaced;
             layer[next] = Math.max(0, ...predecessors[next].filter(p => placed[p]).map(p => layer[p] + 1));
             queue.push(next);
         }
@@ -174,71 +184,88 @@ function quickLayered(nodes, edges, direction) {
     }
     const layers = [];
     layer.forEach((l, i) => (layers[l] ??= []).push(i));
-    const order = new Array(nodes.length).fill(0);
+    const order = new Array(ids.length).fill(0);
     const positions = new Map();
-    const across = 58 + 22, along = 190 + 70;
+    const across = nodeHeight + 22, along = nodeWidth + 70;
     layers.forEach((members, l) => {
         if (!members) return;
         if (l > 0) {
-            const mean = i => {
+            const means = new Map(members.map(i => {
                 const ps = predecessors[i].filter(p => layer[p] < l);
-                return ps.length ? ps.reduce((sum, p) => sum + order[p], 0) / ps.length : Number.MAX_SAFE_INTEGER;
-            };
-            members.sort((a, b) => mean(a) - mean(b));
+                return [i, ps.length ? ps.reduce((sum, p) => sum + order[p], 0) / ps.length : Number.MAX_SAFE_INTEGER];
+            }));
+            members.sort((a, b) => means.get(a) - means.get(b));
         }
         members.forEach((n, k) => {
             order[n] = k;
             const a = l * along, b = (k - (members.length / 2)) * across;
-            positions.set(nodes[n].id(), direction === 'DOWN' ? { x: b, y: a } : { x: a, y: b });
+            positions.set(ids[n], direction === 'DOWN' ? { x: b, y: a } : { x: a, y: b });
         });
     });
     return positions;
 }
 
-async function runLayout(diagram) {
-    const cy = diagram.cy;
-    const visible = cy.nodes().not('.filtered');
-    if (visible.length > quickLayoutAbove) {
-        const started = performance.now();
-        const positions = quickLayered(visible.toArray(), cy.edges().toArray(), diagram.direction);
-        diagram.timings.layoutMs = performance.now() - started;
-        diagram.timings.layout = 'layered-linear';
-        cy.batch(() => visible.forEach(n => n.position(positions.get(n.id()))));
-        return;
-    }
-    diagram.timings.layout = 'elk-layered';
-    const ids = new Set(visible.map(n => n.id()));
-    const graph = {
+/** The ELK graph for plain ids and [source, target] pairs; pairs whose ends are not both in `ids` are left out. */
+function elkGraph(ids, links, direction) {
+    const known = new Set(ids);
+    return {
         id: 'root',
-        layoutOptions: layoutOptions(visible.length, diagram.direction),
-        children: visible.map(n => ({ id: n.id(), width: 190, height: 58 })),
-        edges: cy.edges().filter(e => ids.has(e.source().id()) && ids.has(e.target().id()))
-            .map(e => ({ id: e.id(), sources: [e.source().id()], targets: [e.target().id()] })),
+        layoutOptions: layoutOptions(ids.length, direction),
+        children: ids.map(id => ({ id, width: nodeWidth, height: nodeHeight })),
+        edges: links.filter(([source, target]) => known.has(source) && known.has(target))
+            .map(([source, target], i) => ({ id: `e${i}`, sources: [source], targets: [target] })),
     };
+}
+
+/**
+ * Node centres by id: ELK's layered algorithm in its worker, or the linear-time placement above `quickLayoutAbove`
+ * nodes (computed at once, before the returned promise is awaited).
+ */
+function place(ids, links, direction, timings) {
     const started = performance.now();
-    const laid = await elk.layout(graph);
-    diagram.timings.layoutMs = performance.now() - started;
-    const positions = new Map(laid.children.map(c => [c.id, { x: c.x + (c.width / 2), y: c.y + (c.height / 2) }]));
-    cy.batch(() => {
-        visible.forEach(n => {
-            const p = positions.get(n.id());
-            if (p) n.position(p);
-        });
+    if (ids.length > quickLayoutAbove) {
+        const positions = quickLayered(ids, links, direction);
+        timings.layoutMs = performance.now() - started;
+        timings.layout = 'layered-linear';
+        return { positions, ready: Promise.resolve(positions) };
+    }
+    const ready = elk.layout(elkGraph(ids, links, direction)).then(laid => {
+        timings.layoutMs = performance.now() - started;
+        timings.layout = 'elk-layered';
+        return new Map(laid.children.map(c => [c.id, { x: c.x + (c.width / 2), y: c.y + (c.height / 2) }]));
     });
+    return { positions: null, ready };
+}
+
+/** Fits the diagram: around the focus (two steps out) on large graphs, else all of it; then waits for the first frame. */
+async function fitAndPaint(diagram, fitTo) {
+    const fitStarted = performance.now();
+    const cy = diagram.cy;
+    const focus = fitTo ? cy.getElementById(fitTo) : null;
+    if (cy.nodes().length > 60 && focus && focus.nonempty()) {
+        cy.fit(focus.closedNeighborhood().closedNeighborhood(), 60);
+    } else {
+        cy.fit(undefined, 30);
+    }
+    const frameStarted = performance.now();
+    diagram.timings.fitMs = frameStarted - fitStarted;
+    await new Promise(resolve => requestAnimationFrame(() => resolve()));
+    diagram.timings.frameMs = performance.now() - frameStarted;
 }
 
 async function relayout(diagram, fitTo) {
     const token = ++diagram.layoutToken;
     diagram.container.dataset.lineageReady = 'false';
-    await runLayout(diagram);
+    const cy = diagram.cy;
+    const visible = cy.nodes().not('.filtered');
+    const positions = await place(visible.map(n => n.id()), cy.edges().map(e => [e.data('source'), e.data('target')]), diagram.direction, diagram.timings).ready;
     if (token !== diagram.layoutToken) return;
-    const focus = fitTo ? diagram.cy.getElementById(fitTo) : null;
-    if (diagram.cy.nodes().length > 60 && focus && focus.nonempty()) {
-        diagram.cy.fit(focus.closedNeighborhood().closedNeighborhood(), 60);
-    } else {
-        diagram.cy.fit(undefined, 30);
-    }
-    await new Promise(resolve => requestAnimationFrame(() => resolve()));
+    cy.batch(() => visible.forEach(n => {
+        const p = positions.get(n.id());
+        if (p) n.position(p);
+    }));
+    await fitAndPaint(diagram, fitTo);
+    if (token !== diagram.layoutToken) return;
     diagram.container.dataset.lineageReady = 'true';
 }
 
@@ -260,13 +287,28 @@ function clearHighlight(cy) {
  */
 export async function render(container, callbacks, graph, options) {
     const totalStarted = performance.now();
+    container.dataset.lineageReady = 'false';
     await ensureLibraries();
+    const librariesDone = performance.now();
+    const direction = options?.direction ?? 'RIGHT';
+    const timings = { librariesMs: librariesDone - totalStarted };
+    // Large graphs are placed at once and created where they belong. ELK works in its worker meanwhile for the others,
+    // while this thread creates the diagram and computes its styles and label sizes inside a batch, so that nothing
+    // is drawn (or measured) for a pile of nodes at the origin; the positions are set when the layout arrives.
+    const placing = place(graph.nodes.map(n => n.id), graph.edges.map(e => [e.source, e.target]), direction, timings);
+    const createStarted = performance.now();
     const large = graph.nodes.length > 500;
+    const elements = graph.nodes.map(n => {
+        const element = nodeElement(n, graph.focusId);
+        element.position = placing.positions?.get(n.id) ?? { x: 0, y: 0 };
+        return element;
+    });
+    for (const e of graph.edges) elements.push(edgeElement(e));
     const cy = window.cytoscape({
         container,
-        elements: [...graph.nodes.map(n => nodeElement(n, graph.focusId)), ...graph.edges.map(edgeElement)],
+        elements,
         style: style(large),
-        layout: { name: 'preset' },
+        layout: { name: 'preset', fit: false },
         minZoom: 0.05,
         maxZoom: 2.5,
         wheelSensitivity: 0.3,
@@ -276,8 +318,25 @@ export async function render(container, callbacks, graph, options) {
         motionBlur: false,
         pixelRatio: large ? 1 : 'auto',
     });
+    if (!placing.positions) {
+        cy.startBatch();
+        try {
+            cy.nodes().forEach(n => n.boundingBox());
+            cy.edges().forEach(e => e.pstyle('curve-style'));
+            timings.createMs = performance.now() - createStarted;
+            const positions = await placing.ready;
+            cy.nodes().positions(n => positions.get(n.id()) ?? { x: 0, y: 0 });
+        } catch (error) {
+            cy.destroy();
+            throw error;
+        } finally {
+            if (!cy.destroyed()) cy.endBatch();
+        }
+    } else {
+        timings.createMs = performance.now() - createStarted;
+    }
     const handle = nextHandle++;
-    const diagram = { cy, container, callbacks, direction: options?.direction ?? 'RIGHT', focusId: graph.focusId, layoutToken: 0, timings: {} };
+    const diagram = { cy, container, callbacks, direction, focusId: graph.focusId, layoutToken: 0, timings };
     diagrams.set(handle, diagram);
 
     cy.on('tap', 'node', e => callbacks?.invokeMethodAsync('OnNodeSelected', e.target.id()));
@@ -288,9 +347,10 @@ export async function render(container, callbacks, graph, options) {
     cy.on('mouseover', 'node', e => highlight(cy, e.target));
     cy.on('mouseout', 'node', () => clearHighlight(cy));
 
-    await relayout(diagram, graph.focusId);
-    diagram.timings.totalMs = performance.now() - totalStarted;
+    await fitAndPaint(diagram, graph.focusId);
+    timings.totalMs = performance.now() - totalStarted;
     container.dataset.lineageNodes = String(cy.nodes().length);
+    if (diagram.layoutToken === 0) container.dataset.lineageReady = 'true';
     return handle;
 }
 

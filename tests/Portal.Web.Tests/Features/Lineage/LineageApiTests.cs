@@ -186,11 +186,12 @@ public abstract class LineageApiTests(PortalApp app)
         graph.Alias(aliased[4], "latest");
         await SaveAsync(graph);
 
-        // The answer by brute force, in memory.
-        (HashSet<Guid> Versions, HashSet<Guid> Runs) Walk(Guid origin, bool down)
+        // The answer by brute force, in memory, with each node's distance in edges.
+        (HashSet<Guid> Versions, HashSet<Guid> Runs, Dictionary<Guid, int> Distances) Walk(Guid origin, bool down)
         {
             var versions = new HashSet<Guid> { origin };
             var runs = new HashSet<Guid>();
+            var distances = new Dictionary<Guid, int> { [origin] = 0 };
             var queue = new Queue<Guid>([origin]);
             while (queue.TryDequeue(out var version))
             {
@@ -198,16 +199,20 @@ public abstract class LineageApiTests(PortalApp app)
                 {
                     if (!runs.Add(run))
                         continue;
+                    distances[run] = distances[version] + 1;
                     foreach (var v in (down ? produced : used).Where(e => e.Run == run).Select(e => e.Version))
                     {
                         if (versions.Add(v))
+                        {
+                            distances[v] = distances[run] + 1;
                             queue.Enqueue(v);
+                        }
                     }
                 }
             }
 
             versions.Remove(origin);
-            return (versions, runs);
+            return (versions, runs, distances);
         }
 
         var checkedImpact = 0;
@@ -232,6 +237,9 @@ public abstract class LineageApiTests(PortalApp app)
             Assert.Equal(aliased.Take(4).Count(expectedDown.Versions.Contains), impact.AliasedVersionCount);
             Assert.All(impact.Runs, r => Assert.Equal(1, r.Distance % 2));
             Assert.All(impact.Versions, v => Assert.Equal(0, v.Distance % 2));
+            Assert.All(impact.Versions, v => Assert.Equal(expectedDown.Distances[v.Node.Version!.VersionId], v.Distance));
+            Assert.All(impact.Runs, r => Assert.Equal(expectedDown.Distances[r.Node.Run!.RunId], r.Distance));
+            Assert.Equal(expectedDown.Distances.Values.DefaultIfEmpty(0).Max(), impact.MaxDistance);
             checkedImpact += expectedDown.Versions.Count;
 
             var expectedUp = Walk(origin, down: false);
@@ -239,6 +247,8 @@ public abstract class LineageApiTests(PortalApp app)
             Assert.Equal("up", provenance.Direction);
             Assert.Equal(expectedUp.Versions.Order(), provenance.Versions.Select(v => v.Node.Version!.VersionId).Order());
             Assert.Equal(expectedUp.Runs.Order(), provenance.Runs.Select(r => r.Node.Run!.RunId).Order());
+            Assert.All(provenance.Versions, v => Assert.Equal(expectedUp.Distances[v.Node.Version!.VersionId], v.Distance));
+            Assert.All(provenance.Runs, r => Assert.Equal(expectedUp.Distances[r.Node.Run!.RunId], r.Distance));
         }
 
         Assert.True(checkedImpact > 20, "The generated graph should have real downstream sets to compare.");
