@@ -6,12 +6,17 @@ namespace Portal.Core.Features.Artifacts;
 /// <summary>
 /// Stores closed ranges on a background task while the manifest is still being read, sorted and hashed, so parsing
 /// and database writes overlap instead of taking turns. At most <see cref="Capacity"/> ranges wait, which bounds the
-/// memory to a few ranges. Ranges are immutable and content-addressed, so ranges already stored when a later line
-/// of the manifest turns out bad are harmless (nothing refers to them).
+/// memory to a few ranges. Whatever waits when the writer is free is written together, in one transaction (see
+/// <see cref="RangeWriter.WriteIfMissingAsync(IReadOnlyList{BuiltRange}, CancellationToken)"/>), so a writer that
+/// falls behind catches up in bigger, cheaper steps. Ranges are immutable and content-addressed, so ranges already
+/// stored when a later line of the manifest turns out bad are harmless (nothing refers to them).
 /// </summary>
 public sealed class RangeWritePipeline : IAsyncDisposable
 {
-    private const int Capacity = 4;
+    private const int Capacity = 16;
+
+    /// <summary>At most this many entries go in one transaction.</summary>
+    private const int MaxEntriesPerWrite = 32_768;
 
     private readonly Channel<BuiltRange> _queue = Channel.CreateBounded<BuiltRange>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
@@ -67,8 +72,18 @@ public sealed class RangeWritePipeline : IAsyncDisposable
     {
         try
         {
-            await foreach (var range in _queue.Reader.ReadAllAsync(ct))
-                await writer.WriteIfMissingAsync(range, ct);
+            var batch = new List<BuiltRange>(Capacity);
+            while (await _queue.Reader.WaitToReadAsync(ct))
+            {
+                var entries = 0;
+                while (entries < MaxEntriesPerWrite && _queue.Reader.TryRead(out var range))
+                {
+                    batch.Add(range);
+                    entries += range.EntryCount;
+                }
+                await writer.WriteIfMissingAsync(batch, ct);
+                batch.Clear();
+            }
         }
         catch (Exception ex)
         {

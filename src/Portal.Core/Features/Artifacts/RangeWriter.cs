@@ -23,11 +23,24 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
     private static readonly string[] Columns = ["RangeDigest", "Ordinal", "Path", "Digest", "Size", "Ref", "ExtraJson"];
 
     /// <summary>Writes <paramref name="range"/> unless a range with its digest is stored; true when it wrote it.</summary>
-    public async ValueTask<bool> WriteIfMissingAsync(BuiltRange range, CancellationToken ct)
+    public async ValueTask<bool> WriteIfMissingAsync(BuiltRange range, CancellationToken ct) =>
+        await WriteIfMissingAsync([range], ct) == 1;
+
+    /// <summary>
+    /// Writes those of <paramref name="ranges"/> that are not stored yet, in one transaction; returns how many it wrote.
+    /// One transaction for many ranges matters on SQLite: a commit writes every page the transaction changed, and
+    /// entries land all over the digest index, so committing range by range rewrote most of that index each time.
+    /// </summary>
+    public async ValueTask<int> WriteIfMissingAsync(IReadOnlyList<BuiltRange> ranges, CancellationToken ct)
     {
+        if (ranges.Count == 0)
+            return 0;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await db.ManifestRanges.AnyAsync(r => r.Digest == range.Digest, ct))
-            return false;
+        var digests = ranges.Select(r => r.Digest).Distinct(StringComparer.Ordinal).ToList();
+        var stored = (await db.ManifestRanges.Where(r => digests.Contains(r.Digest)).Select(r => r.Digest).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var missing = ranges.Where(r => stored.Add(r.Digest)).ToList();
+        if (missing.Count == 0)
+            return 0;
 
         try
         {
@@ -35,24 +48,33 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
             {
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                db.ManifestRanges.Add(new ManifestRange
+                db.ManifestRanges.AddRange(missing.Select(range => new ManifestRange
                 {
                     Digest = range.Digest,
                     EntryCount = range.EntryCount,
                     TotalSize = range.TotalSize,
                     FirstPath = range.FirstPath,
                     LastPath = range.LastPath,
-                });
+                }));
                 await db.SaveChangesAsync(ct);
-                await InsertEntriesAsync(db, range, ct);
+                foreach (var range in missing)
+                    await InsertEntriesAsync(db, range, ct);
                 await transaction.CommitAsync(ct);
             });
-            return true;
+            return missing.Count;
+        }
+        catch (Exception ex) when (missing.Count > 1 && DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // Another upload stored one of these ranges meanwhile: store them one by one, each skipping what exists.
+            var written = 0;
+            foreach (var range in missing)
+                written += await WriteIfMissingAsync([range], ct);
+            return written;
         }
         catch (Exception ex) when (DatabaseErrors.IsUniqueViolation(ex))
         {
             // Another upload of the same content stored this range first; ranges are immutable, so theirs is ours.
-            return false;
+            return 0;
         }
     }
 
