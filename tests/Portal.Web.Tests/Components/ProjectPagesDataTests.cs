@@ -121,6 +121,37 @@ public sealed class ProjectPagesDataTests : BunitContext, IAsyncLifetime, IClass
     }
 
     [SkippableFact]
+    public async Task FileBrowser_switches_folders_in_place_and_sorts_its_rows()
+    {
+        _app.SkipIfUnavailable();
+        var (user, slug, version) = await PublishAsync(("data/meta/schema.json", "{}"), ("data/train.csv", "a\n1\n"), ("data/big.bin", new string('x', 5000)), ("README.md", "hi"));
+        Render<MudPopoverProvider>();
+        var cut = Render<FileBrowser>(p => p
+            .Add(x => x.Slug, slug).Add(x => x.VersionId, version.Id).Add(x => x.BaseHref, "/v")
+            .AddCascadingValue(SignedIn(user)));
+        cut.WaitForAssertion(() => Assert.Equal(["data/", "README.md"], cut.FindAll("[data-testid=files-table] tbody a:not(.mud-icon-button)").Select(a => a.TextContent.Trim())));
+        Assert.Equal("/v?folder=data%2F#files", cut.Find("[data-testid=folder-link]").GetAttribute("href"));
+
+        // Another folder of the same version replaces the rows without going back to the skeleton.
+        cut.Render(p => p.Add(x => x.Folder, "data/"));
+        Assert.Empty(cut.FindAll("[data-testid=files-loading]"));
+        Assert.NotNull(cut.Find("[data-testid=files-table]"));
+        cut.WaitForAssertion(() => Assert.Equal(["meta/", "big.bin", "train.csv"], cut.FindAll("[data-testid=files-table] tbody a:not(.mud-icon-button)").Select(a => a.TextContent.Trim())));
+        Assert.Empty(cut.FindAll("[data-testid=files-switching]"));
+        Assert.Contains("data", cut.Find("[data-testid=file-breadcrumbs]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(2, cut.FindAll("[data-testid=copy]").Count);
+        Assert.Contains("/file?path=data%2Ftrain.csv", cut.Markup, StringComparison.Ordinal);
+
+        await cut.Find("[data-testid=sort-size]").ClickAsync(new());
+        await cut.Find("[data-testid=sort-size]").ClickAsync(new());
+        Assert.Equal(["big.bin", "train.csv", "meta/"], cut.FindAll("[data-testid=files-table] tbody a:not(.mud-icon-button)").Select(a => a.TextContent.Trim()));
+
+        // The chosen order stays for the next folder.
+        cut.Render(p => p.Add(x => x.Folder, null));
+        cut.WaitForAssertion(() => Assert.Equal(["README.md", "data/"], cut.FindAll("[data-testid=files-table] tbody a:not(.mud-icon-button)").Select(a => a.TextContent.Trim())));
+    }
+
+    [SkippableFact]
     public async Task The_runs_table_pages_on_the_server_and_filters_by_status()
     {
         _app.SkipIfUnavailable();

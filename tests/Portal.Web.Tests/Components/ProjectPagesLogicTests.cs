@@ -103,6 +103,24 @@ public sealed class ProjectPagesLogicTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void FileBrowser_sorts_by_name_with_folders_first_or_by_size()
+    {
+        VersionFileItem[] items =
+        [
+            new("file", "b.csv", "b.csv", "d1", 10),
+            new("folder", "z/", "z"),
+            new("file", "a.txt", "a.txt", "d2", 500),
+            new("folder", "m/", "m"),
+        ];
+
+        Assert.Equal(["b.csv", "z", "a.txt", "m"], FileBrowser.Sorted(items, FileBrowser.FileSort.None, false).Select(i => i.Name));
+        Assert.Equal(["m", "z", "a.txt", "b.csv"], FileBrowser.Sorted(items, FileBrowser.FileSort.Name, false).Select(i => i.Name));
+        Assert.Equal(["b.csv", "a.txt", "z", "m"], FileBrowser.Sorted(items, FileBrowser.FileSort.Name, true).Select(i => i.Name));
+        Assert.Equal(["z", "m", "b.csv", "a.txt"], FileBrowser.Sorted(items, FileBrowser.FileSort.Size, false).Select(i => i.Name));
+        Assert.Equal(["a.txt", "b.csv", "z", "m"], FileBrowser.Sorted(items, FileBrowser.FileSort.Size, true).Select(i => i.Name));
+    }
+
+    [Fact]
     public void The_versions_chart_stacks_one_series_per_type_over_thirty_days()
     {
         var today = new DateOnly(2026, 11, 24);

@@ -79,6 +79,42 @@ public abstract class VersionReadingTests(PortalApp app)
     }
 
     [SkippableFact]
+    public async Task A_folder_of_many_large_subfolders_lists_like_a_full_scan()
+    {
+        app.SkipIfUnavailable();
+        // Subfolders of uneven sizes (some under one seek window, some across ranges), a nested folder and files
+        // between them: listing hops from subfolder to subfolder, seeking with marks and windows read ahead.
+        var entries = new List<ManifestEntry> { TestManifests.Entry("big/aaa.txt"), TestManifests.Entry("big/sub-040.txt"), TestManifests.Entry("big0.txt") };
+        for (var s = 0; s < 80; s++)
+        {
+            for (var i = 0; i < (s % 9 == 4 ? 3 : 70 + (s * 53 % 600)); i++)
+                entries.Add(TestManifests.Entry($"big/sub-{s:D3}/f-{i:D4}.bin"));
+        }
+
+        entries.Add(TestManifests.Entry("big/sub-017/deeper/x.txt"));
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var versionId = await TestManifests.StoreCommittedVersionAsync(app.Services, team.Project.Id, "hops", entries);
+        var files = app.Services.GetRequiredService<VersionFiles>();
+        foreach (var limit in new[] { 1000, 37 })
+        {
+            var seen = new List<string>();
+            string? token = null;
+            do
+            {
+                var page = await files.ListAsync(team.Admin.Principal, team.Slug, versionId, "big", token, limit);
+                seen.AddRange(page.Items.Select(i => i.Path));
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+
+            Assert.Equal(Expected(entries, "big/"), seen);
+        }
+
+        var nested = await files.ListAsync(team.Admin.Principal, team.Slug, versionId, "big/sub-017", null, 1000);
+        Assert.Equal(Expected(entries, "big/sub-017/"), nested.Items.Select(i => i.Path));
+    }
+
+    [SkippableFact]
     public async Task Files_carry_digest_and_size_and_folders_end_with_a_slash()
     {
         app.SkipIfUnavailable();
