@@ -19,9 +19,6 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
     private const int BatchSize = 256;
     private const int PrefetchRanges = 16;
 
-    /// <summary>Ranges whose seek marks are loaded together (see <see cref="VersionManifest.PrefetchMarksAsync"/>).</summary>
-    private const int MarksPrefetch = 32;
-
     public async Task<VersionFilesResponse> ListAsync(ClaimsPrincipal user, string slug, Guid versionId, string? folder, string? continuation, int limit, CancellationToken ct = default)
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
@@ -68,16 +65,8 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
             if (batch is null || at >= batch.Count)
             {
                 // Read on sequentially after a batch; after a jump, seek (whose window is the next batch).
-                var readOn = batch is { Count: > 0 } && batch[^1].RangeDigest == range.Digest;
-                if (!readOn && marks.Count > 0 && !marks.ContainsKey(range.Digest) && comparer.Compare(range.FirstPath, cursor) < 0)
-                {
-                    // A second seek inside a range in one listing: it is jumping folder after folder, so seeks will
-                    // follow in the ranges after this one too. (A listing that seeks once loads one range's marks.)
-                    await VersionManifest.PrefetchMarksAsync(db, ranges.Skip(rangeIndex).Take(MarksPrefetch)
-                        .TakeWhile(r => end is null || comparer.Compare(r.FirstPath, end) < 0), marks, ct);
-                }
-                batch = readOn
-                    ? batch![^1].Ordinal + 1 < range.EntryCount
+                batch = batch is { Count: > 0 } && batch[^1].RangeDigest == range.Digest
+                    ? batch[^1].Ordinal + 1 < range.EntryCount
                         ? await VersionManifest.LoadEntriesAsync(db, range.Digest, batch[^1].Ordinal + 1, BatchSize, ct)
                         : []
                     : await SeekAsync(db, ranges, rangeIndex, prefix, end, cursor, marks, windows, ct);
