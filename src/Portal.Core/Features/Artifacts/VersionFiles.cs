@@ -17,7 +17,9 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
 {
     public const int MaxLimit = 1000;
     private const int BatchSize = 256;
-    private const int PrefetchRanges = 16;
+
+    /// <summary>Ranges whose seek marks are loaded together (see <see cref="VersionManifest.PrefetchMarksAsync"/>).</summary>
+    private const int MarksPrefetch = 32;
 
     public async Task<VersionFilesResponse> ListAsync(ClaimsPrincipal user, string slug, Guid versionId, string? folder, string? continuation, int limit, CancellationToken ct = default)
     {
@@ -29,7 +31,6 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
         await RequireCommittedVersionAsync(db, grant.Project.Id, versionId, ct);
         var ranges = await VersionManifest.LoadRangesAsync(db, versionId, ct);
         var (items, next) = await ListAsync(db, ranges, prefix, ContinuationToken.Decode(continuation), limit, ct);
-
         return new VersionFilesResponse(versionId, prefix, items, next is null ? null : ContinuationToken.Encode(next));
     }
 
@@ -55,7 +56,6 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
         List<RangeEntry>? batch = null;
         var at = 0;
         var marks = new Dictionary<string, List<(int Ordinal, string Path)>>(StringComparer.Ordinal);
-        var windows = new Dictionary<(string Digest, int After), List<RangeEntry>>();
 
         while (items.Count < limit && rangeIndex < ranges.Count)
         {
@@ -65,11 +65,19 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
             if (batch is null || at >= batch.Count)
             {
                 // Read on sequentially after a batch; after a jump, seek (whose window is the next batch).
-                batch = batch is { Count: > 0 } && batch[^1].RangeDigest == range.Digest
-                    ? batch[^1].Ordinal + 1 < range.EntryCount
+                var readOn = batch is { Count: > 0 } && batch[^1].RangeDigest == range.Digest;
+                if (!readOn && marks.Count > 0 && !marks.ContainsKey(range.Digest) && comparer.Compare(range.FirstPath, cursor) < 0)
+                {
+                    // A second seek inside a range in one listing: it is jumping folder after folder, so seeks will
+                    // follow in the ranges after this one too. (A listing that seeks once loads one range's marks.)
+                    await VersionManifest.PrefetchMarksAsync(db, ranges.Skip(rangeIndex).Take(MarksPrefetch)
+                        .TakeWhile(r => end is null || comparer.Compare(r.FirstPath, end) < 0), marks, ct);
+                }
+                batch = readOn
+                    ? batch![^1].Ordinal + 1 < range.EntryCount
                         ? await VersionManifest.LoadEntriesAsync(db, range.Digest, batch[^1].Ordinal + 1, BatchSize, ct)
                         : []
-                    : await SeekAsync(db, ranges, rangeIndex, prefix, end, cursor, marks, windows, ct);
+                    : await VersionManifest.SeekWindowAsync(db, range, cursor, marks, ct);
                 at = 0;
                 if (batch.Count == 0)
                 {
@@ -118,61 +126,6 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
 
         var more = items.Count == limit && await HasMoreAsync(db, ranges, cursor, end, ct);
         return (items, more ? cursor : null);
-    }
-
-    /// <summary>
-    /// Seeks the first entry at or after the cursor in ranges[index]. The first seek in a range reads ahead for it and
-    /// the next few ranges of the folder: their marks in one query, then, in a second, the windows where one
-    /// subfolder gives way to the next — where hopping from subfolder to subfolder will seek — so listing a folder
-    /// of 200 large subfolders costs a few queries per 16 ranges rather than one or two per subfolder. Reading ahead
-    /// only fills caches; a seek that misses them reads as before.
-    /// </summary>
-    private static async Task<List<RangeEntry>> SeekAsync(
-        PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, int index, string prefix, string? end, string cursor,
-        Dictionary<string, List<(int Ordinal, string Path)>> marks, Dictionary<(string Digest, int After), List<RangeEntry>> windows, CancellationToken ct)
-    {
-        var range = ranges[index];
-        if (!marks.ContainsKey(range.Digest) && Utf8PathComparer.Instance.Compare(range.FirstPath, cursor) < 0
-            && Utf8PathComparer.Instance.Compare(range.LastPath, cursor) >= 0)
-        {
-            var ahead = new List<(int Index, VersionRangeRef Range)>();
-            for (var i = index; i < ranges.Count && ahead.Count < PrefetchRanges; i++)
-            {
-                if (i > index && end is not null && Utf8PathComparer.Instance.Compare(ranges[i].FirstPath, end) >= 0)
-                    break;
-                if (!marks.ContainsKey(ranges[i].Digest) && ahead.All(a => a.Range.Digest != ranges[i].Digest))
-                    ahead.Add((i, ranges[i]));
-            }
-
-            foreach (var (digest, list) in await VersionManifest.LoadMarksAsync(db, ahead.Select(a => a.Range).ToList(), ct))
-                marks.TryAdd(digest, list);
-            var wanted = new List<(string Digest, int After)>();
-            foreach (var (i, r) in ahead)
-            {
-                if (i > index && SubfolderEndsBetween(prefix, ranges[i - 1].LastPath, r.FirstPath))
-                    wanted.Add((r.Digest, -1));
-                var rangeMarks = marks[r.Digest];
-                for (var k = 0; k < rangeMarks.Count; k++)
-                {
-                    if (SubfolderEndsBetween(prefix, rangeMarks[k].Path, k + 1 < rangeMarks.Count ? rangeMarks[k + 1].Path : r.LastPath))
-                        wanted.Add((r.Digest, rangeMarks[k].Ordinal));
-                }
-            }
-
-            foreach (var (key, window) in await VersionManifest.LoadWindowsAsync(db, wanted.Where(w => !windows.ContainsKey(w)).ToList(), ct))
-                windows.TryAdd(key, window);
-        }
-
-        return await VersionManifest.SeekWindowAsync(db, range, cursor, marks, ct, windows);
-    }
-
-    /// <summary>Whether <paramref name="before"/> lies in a subfolder of the listed folder that <paramref name="after"/> (a later path) is not in.</summary>
-    private static bool SubfolderEndsBetween(string prefix, string before, string after)
-    {
-        if (!before.StartsWith(prefix, StringComparison.Ordinal))
-            return false;
-        var slash = before.IndexOf('/', prefix.Length);
-        return slash >= 0 && !after.AsSpan().StartsWith(before.AsSpan(0, slash + 1), StringComparison.Ordinal);
     }
 
     private static async Task<bool> HasMoreAsync(PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, string cursor, string? end, CancellationToken ct)

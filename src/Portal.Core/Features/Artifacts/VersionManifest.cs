@@ -71,14 +71,8 @@ public static class VersionManifest
     /// range (kept in <paramref name="marksCache"/> for the next seek in the same range), then the window — and the
     /// window doubles as the first batch of entries, so a seek that lands on a folder costs no extra read.
     /// </summary>
-    /// <remarks>
-    /// A caller about to seek in many ranges (a folder listing that hops from one subfolder to the next) can fill
-    /// <paramref name="marksCache"/> and <paramref name="windowCache"/> ahead with <see cref="LoadMarksAsync"/> and
-    /// <see cref="LoadWindowsAsync"/>, a few ranges per query; a seek then reads nothing it finds there.
-    /// </remarks>
     public static async Task<List<RangeEntry>> SeekWindowAsync(
-        PortalDbContext db, VersionRangeRef range, string key, Dictionary<string, List<(int Ordinal, string Path)>>? marksCache, CancellationToken ct,
-        Dictionary<(string Digest, int After), List<RangeEntry>>? windowCache = null)
+        PortalDbContext db, VersionRangeRef range, string key, Dictionary<string, List<(int Ordinal, string Path)>>? marksCache, CancellationToken ct)
     {
         var comparer = Utf8PathComparer.Instance;
         if (comparer.Compare(range.LastPath, key) < 0)
@@ -88,7 +82,13 @@ public static class VersionManifest
         {
             if (marksCache is null || !marksCache.TryGetValue(range.Digest, out var marks))
             {
-                marks = (await LoadMarksAsync(db, [range], ct))[range.Digest];
+                marks = (await db.RangeEntries.AsNoTracking()
+                        .Where(e => e.RangeDigest == range.Digest && e.Ordinal % SeekStride == 0)
+                        .OrderBy(e => e.Ordinal)
+                        .Select(e => new { e.Ordinal, e.Path })
+                        .ToListAsync(ct))
+                    .Select(m => (m.Ordinal, m.Path))
+                    .ToList();
                 marksCache?.Add(range.Digest, marks);
             }
 
@@ -100,66 +100,34 @@ public static class VersionManifest
             }
         }
 
-        if (windowCache is null || !windowCache.TryGetValue((range.Digest, start), out var window))
-        {
-            window = await db.RangeEntries.AsNoTracking()
-                .Where(e => e.RangeDigest == range.Digest && e.Ordinal > start && e.Ordinal <= start + SeekStride)
-                .OrderBy(e => e.Ordinal)
-                .ToListAsync(ct);
-        }
-
+        var window = await db.RangeEntries.AsNoTracking()
+            .Where(e => e.RangeDigest == range.Digest && e.Ordinal > start && e.Ordinal <= start + SeekStride)
+            .OrderBy(e => e.Ordinal)
+            .ToListAsync(ct);
         var first = window.FindIndex(e => comparer.Compare(e.Path, key) >= 0);
         return first < 0 ? [] : window.GetRange(first, window.Count - first);
     }
 
     /// <summary>
-    /// Every <see cref="SeekStride"/>th path of each range, by digest. The ordinals are named (an index seek each)
-    /// rather than filtered by remainder, which would read every entry of the ranges.
+    /// Loads, in one query, the seek marks (every 64th path) of those <paramref name="ranges"/> that
+    /// <paramref name="marksCache"/> lacks. A listing that jumps from folder to folder seeks in range after range; this
+    /// turns its one marks query per range into one per <paramref name="ranges"/> batch.
     /// </summary>
-    public static async Task<Dictionary<string, List<(int Ordinal, string Path)>>> LoadMarksAsync(
-        PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, CancellationToken ct)
+    public static async Task PrefetchMarksAsync(
+        PortalDbContext db, IEnumerable<VersionRangeRef> ranges, Dictionary<string, List<(int Ordinal, string Path)>> marksCache, CancellationToken ct)
     {
-        var digests = ranges.Select(r => r.Digest).ToList();
-        var ordinals = Enumerable.Range(0, (ranges.Max(r => r.EntryCount) + SeekStride - 1) / SeekStride).Select(i => i * SeekStride).ToList();
+        var wanted = ranges.Select(r => r.Digest).Where(d => !marksCache.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
+        if (wanted.Count == 0)
+            return;
         var rows = await db.RangeEntries.AsNoTracking()
-            .Where(e => digests.Contains(e.RangeDigest) && ordinals.Contains(e.Ordinal))
+            .Where(e => wanted.Contains(e.RangeDigest) && e.Ordinal % SeekStride == 0)
             .Select(e => new { e.RangeDigest, e.Ordinal, e.Path })
             .ToListAsync(ct);
-        var marks = digests.ToDictionary(d => d, _ => new List<(int Ordinal, string Path)>(), StringComparer.Ordinal);
+        foreach (var digest in wanted)
+            marksCache[digest] = [];
         foreach (var row in rows.OrderBy(r => r.Ordinal))
-            marks[row.RangeDigest].Add((row.Ordinal, row.Path));
-        return marks;
+            marksCache[row.RangeDigest].Add((row.Ordinal, row.Path));
     }
-
-    /// <summary>
-    /// The seek windows named by (range digest, the mark ordinal they follow, -1 for the range's start), in queries of
-    /// <see cref="WindowsPerQuery"/> windows joined with UNION ALL (each an index range seek; the query's shape stays
-    /// the same, so it is compiled once).
-    /// </summary>
-    public static async Task<Dictionary<(string Digest, int After), List<RangeEntry>>> LoadWindowsAsync(
-        PortalDbContext db, IReadOnlyList<(string Digest, int After)> windows, CancellationToken ct)
-    {
-        var result = new Dictionary<(string Digest, int After), List<RangeEntry>>();
-        foreach (var chunk in windows.Distinct().Chunk(WindowsPerQuery))
-        {
-            IQueryable<RangeEntry>? query = null;
-            for (var i = 0; i < WindowsPerQuery; i++)
-            {
-                var (digest, after) = chunk[Math.Min(i, chunk.Length - 1)];
-                var until = after + SeekStride;
-                var part = db.RangeEntries.AsNoTracking().Where(e => e.RangeDigest == digest && e.Ordinal > after && e.Ordinal <= until);
-                query = query is null ? part : query.Concat(part);
-            }
-
-            var rows = (await query!.ToListAsync(ct)).DistinctBy(e => (e.RangeDigest, e.Ordinal)).OrderBy(e => e.Ordinal).ToList();
-            foreach (var (digest, after) in chunk)
-                result[(digest, after)] = rows.Where(e => e.RangeDigest == digest && e.Ordinal > after && e.Ordinal <= after + SeekStride).ToList();
-        }
-
-        return result;
-    }
-
-    private const int WindowsPerQuery = 16;
 
     /// <summary>The entry at exactly <paramref name="path"/>, or null.</summary>
     public static async Task<RangeEntry?> FindEntryAsync(PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, string path, CancellationToken ct)
