@@ -86,4 +86,15 @@ public sealed class NonPublicAddressException(string host)
     : HttpRequestException($"{host} resolves to a loopback, private or otherwise non-public address")
 {
     public string Host { get; } = host;
+
+    /// <summary>The refusal in <paramref name="exception"/> or among its inner exceptions (HttpClient wraps what a connect callback throws).</summary>
+    public static NonPublicAddressException? FindIn(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is NonPublicAddressException refused)
+                return refused;
+        }
+        return null;
+    }
 }

@@ -7,7 +7,7 @@ namespace Portal.Core.Features.Artifacts;
 /// Stores closed ranges on a background task while the manifest is still being read, sorted and hashed, so parsing
 /// and database writes overlap instead of taking turns. At most <see cref="Capacity"/> ranges wait, which bounds the
 /// memory to a few ranges. Whatever waits when the writer is free is written together, in one transaction (see
-/// <see cref="RangeWriter.WriteIfMissingAsync(IReadOnlyList{BuiltRange}, CancellationToken)"/>), so a writer that
+/// <see cref="RangeWriter.WriteIfMissingAsync"/>), so a writer that
 /// falls behind catches up in bigger, cheaper steps. Ranges are immutable and content-addressed, so ranges already
 /// stored when a later line of the manifest turns out bad are harmless (nothing refers to them).
 /// </summary>

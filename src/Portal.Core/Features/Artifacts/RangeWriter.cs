@@ -22,10 +22,6 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
     private const string Table = "RangeEntries";
     private static readonly string[] Columns = ["RangeDigest", "Ordinal", "Path", "Digest", "Size", "Ref", "ExtraJson"];
 
-    /// <summary>Writes <paramref name="range"/> unless a range with its digest is stored; true when it wrote it.</summary>
-    public async ValueTask<bool> WriteIfMissingAsync(BuiltRange range, CancellationToken ct) =>
-        await WriteIfMissingAsync([range], ct) == 1;
-
     /// <summary>
     /// Writes those of <paramref name="ranges"/> that are not stored yet, in one transaction; returns how many it wrote.
     /// One transaction for many ranges matters on SQLite: a commit writes every page the transaction changed, and

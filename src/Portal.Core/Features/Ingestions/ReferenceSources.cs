@@ -167,7 +167,7 @@ public sealed class ReferenceSources(IOptions<IngestionOptions> options, IHttpCl
             }
             catch (HttpRequestException ex)
             {
-                if ((ex as NonPublicAddressException ?? FindInner<NonPublicAddressException>(ex)) is { } refused)
+                if (NonPublicAddressException.FindIn(ex) is { } refused)
                     throw NotAllowed(reference, refused.Message);
                 throw FetchFailed(reference, ex.Message);
             }
@@ -203,16 +203,6 @@ public sealed class ReferenceSources(IOptions<IngestionOptions> options, IHttpCl
             var body = await response.Content.ReadAsStreamAsync(ct);
             return new OpenedReference(new GuardedFetchStream(response, body, reference, Options.MaxFetchBytes, Options.FetchIdleTimeout), length);
         }
-    }
-
-    private static T? FindInner<T>(Exception ex) where T : Exception
-    {
-        for (var e = ex.InnerException; e is not null; e = e.InnerException)
-        {
-            if (e is T match)
-                return match;
-        }
-        return null;
     }
 
     internal static PortalException NotAllowed(string reference, string why) =>

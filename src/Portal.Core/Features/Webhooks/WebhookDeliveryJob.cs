@@ -144,7 +144,7 @@ public sealed class WebhookDeliveryJob(
         }
         catch (HttpRequestException ex)
         {
-            attempt.Error = FindRefusal(ex) is { } refused
+            attempt.Error = NonPublicAddressException.FindIn(ex) is { } refused
                 ? Shorten($"Not sent: {refused.Message}; webhooks may only call public addresses.")
                 : Shorten(ex.Message);
         }
@@ -167,16 +167,6 @@ public sealed class WebhookDeliveryJob(
         {
             return null;
         }
-    }
-
-    private static NonPublicAddressException? FindRefusal(Exception ex)
-    {
-        for (Exception? e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is NonPublicAddressException refused)
-                return refused;
-        }
-        return null;
     }
 
     private static string Shorten(string text) => text.Length <= ExcerptLength ? text : text[..(ExcerptLength - 1)] + "…";
