@@ -512,6 +512,10 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)");
 
+                    b.Property<string>("Folders")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<string>("LastPath")
                         .IsRequired()
                         .HasMaxLength(1024)

@@ -515,6 +515,10 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .HasMaxLength(1024)
                         .HasColumnType("nvarchar(1024)");
 
+                    b.Property<string>("Folders")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
                     b.Property<string>("LastPath")
                         .IsRequired()
                         .HasMaxLength(1024)

@@ -501,6 +501,10 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(1024)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Folders")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("LastPath")
                         .IsRequired()
                         .HasMaxLength(1024)
