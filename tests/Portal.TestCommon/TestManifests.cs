@@ -47,10 +47,7 @@ public static class TestManifests
             db.VersionRanges.Add(new VersionRange { VersionId = version.Id, Ordinal = range.Ordinal, RangeDigest = range.Digest });
             if (!known.Add(range.Digest))
                 return;
-            db.ManifestRanges.Add(new ManifestRange
-            {
-                Digest = range.Digest, EntryCount = range.EntryCount, TotalSize = range.TotalSize, FirstPath = range.FirstPath, LastPath = range.LastPath,
-            });
+            db.ManifestRanges.Add(ManifestRange.Of(range));
             for (var i = 0; i < range.Entries.Count; i++)
             {
                 var e = range.Entries[i];

@@ -44,14 +44,7 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
             {
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                db.ManifestRanges.AddRange(missing.Select(range => new ManifestRange
-                {
-                    Digest = range.Digest,
-                    EntryCount = range.EntryCount,
-                    TotalSize = range.TotalSize,
-                    FirstPath = range.FirstPath,
-                    LastPath = range.LastPath,
-                }));
+                db.ManifestRanges.AddRange(missing.Select(ManifestRange.Of));
                 await db.SaveChangesAsync(ct);
                 foreach (var range in missing)
                     await InsertEntriesAsync(db, range, ct);

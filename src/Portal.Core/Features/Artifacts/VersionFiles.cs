@@ -10,8 +10,9 @@ namespace Portal.Core.Features.Artifacts;
 
 /// <summary>
 /// A committed version's files as folders: the children of one folder, a page at a time. A folder whose files span
-/// whole ranges is skipped by comparing range bounds in memory; inside a range the next key is found by seeking, so
-/// the first page of a 1,000,000-file version costs a handful of small queries, not a scan.
+/// whole ranges is skipped by comparing range bounds in memory; a range holding only subfolders of the listed folder
+/// names them in its folder summary (<see cref="RangeFolders"/>); elsewhere the next key is found by seeking, so the
+/// first page of a 1,000,000-file version costs a handful of small queries, not a scan.
 /// </summary>
 public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access)
 {
@@ -66,6 +67,27 @@ public sealed class VersionFiles(IDbContextFactory<PortalDbContext> dbFactory, P
             {
                 // Read on sequentially after a batch; after a jump, seek (whose window is the next batch).
                 var readOn = batch is { Count: > 0 } && batch[^1].RangeDigest == range.Digest;
+                if (!readOn && range.Folders is { } summary && RangeFolders.Within(summary, prefix) is { HasFiles: false } inside)
+                {
+                    // Only subfolders of this folder in the range: its summary names them, no entry is read.
+                    foreach (var subfolder in inside.Children)
+                    {
+                        var subfolderEnd = subfolder[..^1] + "0";
+                        if (comparer.Compare(subfolderEnd, cursor) <= 0)
+                            continue;
+                        if (items.Count == limit)
+                            break;
+                        items.Add(new VersionFileItem("folder", subfolder, subfolder[prefix.Length..^1]));
+                        cursor = subfolderEnd;
+                    }
+
+                    if (items.Count == limit)
+                        break;
+                    rangeIndex = Math.Max(rangeIndex + 1, VersionManifest.FirstRangeEndingAtOrAfter(ranges, cursor));
+                    batch = null;
+                    continue;
+                }
+
                 if (!readOn && marks.Count > 0 && !marks.ContainsKey(range.Digest) && comparer.Compare(range.FirstPath, cursor) < 0)
                 {
                     // A second seek inside a range in one listing: it is jumping folder after folder, so seeks will

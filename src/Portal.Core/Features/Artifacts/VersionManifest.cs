@@ -5,7 +5,7 @@ using Portal.Core.Features.Artifacts.Manifests;
 namespace Portal.Core.Features.Artifacts;
 
 /// <summary>One range of a version's manifest, as the version lists it.</summary>
-public sealed record VersionRangeRef(int Ordinal, string Digest, int EntryCount, long TotalSize, string FirstPath, string LastPath);
+public sealed record VersionRangeRef(int Ordinal, string Digest, int EntryCount, long TotalSize, string FirstPath, string LastPath, string? Folders = null);
 
 /// <summary>
 /// Reads a stored manifest without reading it whole. A version's range list (about one row per thousand files) is
@@ -21,10 +21,10 @@ public static class VersionManifest
     {
         var rows = await db.VersionRanges.AsNoTracking()
             .Where(vr => vr.VersionId == versionId)
-            .Join(db.ManifestRanges, vr => vr.RangeDigest, r => r.Digest, (vr, r) => new { vr.Ordinal, r.Digest, r.EntryCount, r.TotalSize, r.FirstPath, r.LastPath })
+            .Join(db.ManifestRanges, vr => vr.RangeDigest, r => r.Digest, (vr, r) => new { vr.Ordinal, r.Digest, r.EntryCount, r.TotalSize, r.FirstPath, r.LastPath, r.Folders })
             .OrderBy(x => x.Ordinal)
             .ToListAsync(ct);
-        return rows.Select(r => new VersionRangeRef(r.Ordinal, r.Digest, r.EntryCount, r.TotalSize, r.FirstPath, r.LastPath)).ToList();
+        return rows.Select(r => new VersionRangeRef(r.Ordinal, r.Digest, r.EntryCount, r.TotalSize, r.FirstPath, r.LastPath, r.Folders)).ToList();
     }
 
     /// <summary>Index of the first range whose last path is at or after <paramref name="key"/>; the count when none.</summary>

@@ -114,6 +114,63 @@ public abstract class VersionReadingTests(PortalApp app)
         Assert.Equal(Expected(entries, "big/sub-017/"), nested.Items.Select(i => i.Path));
     }
 
+    [SkippableTheory]
+    [InlineData("stored")]
+    [InlineData("none")]
+    [InlineData("every other range")]
+    public async Task Listings_match_a_full_scan_whatever_folder_summaries_the_ranges_have(string summaries)
+    {
+        app.SkipIfUnavailable();
+        // Subfolders only (summaries answer), files between subfolders (entries answer), and a folder of one-file
+        // subfolders too wide to summarise; ranges stored before summaries existed have none.
+        // Contents unique to the case: ranges are shared by digest, and another case clears summaries.
+        ManifestEntry Entry(string path) => TestManifests.Entry(path, $"{summaries}:{path}");
+        var entries = new List<ManifestEntry> { Entry("top.txt") };
+        for (var s = 0; s < 120; s++)
+        {
+            for (var i = 0; i < 15 + (s * 37 % 90); i++)
+                entries.Add(Entry($"shards/s-{s:D3}/f-{i:D3}.json"));
+            if (s % 25 == 3)
+                entries.Add(Entry($"shards/s-{s:D3}.txt"));
+        }
+
+        for (var w = 0; w < 2500; w++)
+            entries.Add(Entry($"wide/d-{w:D4}/only.bin"));
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var versionId = await TestManifests.StoreCommittedVersionAsync(app.Services, team.Project.Id, "summaries", entries);
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var ranges = await db.VersionRanges.Where(r => r.VersionId == versionId).OrderBy(r => r.Ordinal).Select(r => r.RangeDigest).ToListAsync();
+            var stored = await db.ManifestRanges.Where(r => ranges.Contains(r.Digest)).ToListAsync();
+            Assert.Contains(stored, r => r.Folders is not null);
+            Assert.Contains(stored, r => r.Folders is null); // the wide folder's ranges
+            var cleared = summaries switch
+            {
+                "none" => ranges,
+                "every other range" => ranges.Where((_, i) => i % 2 == 1).ToList(),
+                _ => [],
+            };
+            await db.ManifestRanges.Where(r => cleared.Contains(r.Digest)).ExecuteUpdateAsync(u => u.SetProperty(r => r.Folders, (string?)null));
+        }
+
+        var files = app.Services.GetRequiredService<VersionFiles>();
+        foreach (var (folder, limit) in new[] { ("", 1000), ("shards", 1000), ("shards", 7), ("shards", 1), ("wide", 1000), ("wide", 333), ("shards/s-028", 10) })
+        {
+            var seen = new List<string>();
+            string? token = null;
+            do
+            {
+                var page = await files.ListAsync(team.Admin.Principal, team.Slug, versionId, folder, token, limit);
+                Assert.True(page.Items.Count <= limit);
+                seen.AddRange(page.Items.Select(i => i.Path));
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+
+            Assert.Equal(Expected(entries, VersionFiles.NormaliseFolder(folder)), seen);
+        }
+    }
+
     [SkippableFact]
     public async Task Files_carry_digest_and_size_and_folders_end_with_a_slash()
     {
