@@ -65,8 +65,8 @@ public sealed class VersionDiff(IDbContextFactory<PortalDbContext> dbFactory, Pr
         var added = new List<RangeEntry>();
         var changes = new List<VersionDiffItem>();
         var comparer = Utf8PathComparer.Instance;
-        await using (var left = VersionManifest.ReadAllAsync(db, fromOnly, ct).GetAsyncEnumerator(ct))
-        await using (var right = VersionManifest.ReadAllAsync(db, toOnly, ct).GetAsyncEnumerator(ct))
+        await using (var left = VersionManifest.ReadFilesAsync(db, fromOnly, ct).GetAsyncEnumerator(ct))
+        await using (var right = VersionManifest.ReadFilesAsync(db, toOnly, ct).GetAsyncEnumerator(ct))
         {
             var hasLeft = await left.MoveNextAsync();
             var hasRight = await right.MoveNextAsync();

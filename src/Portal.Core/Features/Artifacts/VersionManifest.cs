@@ -150,4 +150,23 @@ public static class VersionManifest
                 yield return entry;
         }
     }
+
+    /// <summary>
+    /// Every file of <paramref name="ranges"/> in path order with only what a comparison needs (path, digest, size and
+    /// reference): the range digest (64 characters) and extra JSON of each row are neither read nor allocated.
+    /// </summary>
+    public static async IAsyncEnumerable<RangeEntry> ReadFilesAsync(PortalDbContext db, IReadOnlyList<VersionRangeRef> ranges, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var range in ranges)
+        {
+            var digest = range.Digest;
+            var files = await db.RangeEntries.AsNoTracking()
+                .Where(e => e.RangeDigest == digest)
+                .OrderBy(e => e.Ordinal)
+                .Select(e => new RangeEntry { Path = e.Path, Digest = e.Digest, Size = e.Size, Ref = e.Ref })
+                .ToListAsync(ct);
+            foreach (var file in files)
+                yield return file;
+        }
+    }
 }
