@@ -35,8 +35,25 @@ internal static class ArtifactGetCommand
             await foreach (var item in client.ListAllVersionFilesAsync(slug, version.Id, ct))
                 listed.Add(item);
             var references = listed.Count(f => f.Ref is not null);
+            var files = listed.Where(f => f.Ref is null).ToList();
             // Check every path before writing anything, so a hostile or broken manifest leaves DIR untouched.
-            var targets = listed.Where(f => f.Ref is null).Select(f => (Item: f, Target: SafeTarget(root, f.Path))).ToList();
+            var folder = new OutputFolder(root);
+            var targets = new (VersionFileItem Item, string Target, FileInfo? Existing)[files.Count];
+            var refused = new ConcurrentQueue<(string Path, CliException Error)>();
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, i =>
+            {
+                try
+                {
+                    var (target, existing) = folder.Resolve(files[i].Path);
+                    targets[i] = (files[i], target, existing);
+                }
+                catch (CliException ex)
+                {
+                    refused.Enqueue((files[i].Path, ex));
+                }
+            });
+            if (!refused.IsEmpty)
+                throw refused.OrderBy(r => r.Path, StringComparer.Ordinal).First().Error;
             Directory.CreateDirectory(root);
 
             var cache = DigestCache.Open(cli.CacheFolder);
@@ -45,12 +62,12 @@ internal static class ArtifactGetCommand
             var copied = 0;
             var (downloaded, downloadedBytes, upToDate) = await ProgressDisplay.RunAsync(cli, async display =>
             {
-                var check = display.Step("checking", targets.Count, targets.Sum(t => t.Item.Size ?? 0));
+                var check = display.Step("checking", targets.Length, targets.Sum(t => t.Item.Size ?? 0));
                 var needed = new ConcurrentBag<(VersionFileItem Item, string Target)>();
                 Parallel.ForEach(targets, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, t =>
                 {
-                    if (!IsUpToDate(t.Target, t.Item, cache))
-                        needed.Add(t);
+                    if (!IsUpToDate(t.Existing, t.Item, cache))
+                        needed.Add((t.Item, t.Target));
                     check.Advance(t.Item.Size ?? 0);
                     check.FileDone();
                 });
@@ -85,7 +102,7 @@ internal static class ArtifactGetCommand
                     step.FileDone();
                 });
                 step.Complete();
-                return (count, bytes, targets.Count - todo.Count);
+                return (count, bytes, targets.Length - todo.Count);
             });
             cache.Save();
 
@@ -118,42 +135,12 @@ internal static class ArtifactGetCommand
         return command;
     }
 
-    /// <summary>
-    /// The local path for a manifest path, or an error when it would land outside <paramref name="root"/>: through
-    /// <c>..</c>, an absolute path, or a symbolic link (file or folder) already inside the folder.
-    /// </summary>
-    internal static string SafeTarget(string root, string manifestPath)
+    /// <summary>The local path for a manifest path, or an error when it would land outside <paramref name="root"/>.</summary>
+    internal static string SafeTarget(string root, string manifestPath) => new OutputFolder(root).Resolve(manifestPath).Target;
+
+    private static bool IsUpToDate(FileInfo? file, VersionFileItem item, DigestCache cache)
     {
-        var segments = manifestPath.Split('/');
-        if (manifestPath.Length == 0 || Path.IsPathRooted(manifestPath) || manifestPath.Contains('\\', StringComparison.Ordinal) || manifestPath.Contains('\0', StringComparison.Ordinal)
-            || segments.Any(s => s is "" or "." or ".."))
-        {
-            throw new CliException($"refusing to write \"{manifestPath}\": it is not a plain relative path inside {root}.");
-        }
-
-        var target = Path.GetFullPath(Path.Combine([root, .. segments]));
-        var rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        if (!target.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-            throw new CliException($"refusing to write \"{manifestPath}\": it resolves outside {root}.");
-
-        var current = root;
-        foreach (var segment in segments)
-        {
-            current = Path.Combine(current, segment);
-            var info = new FileInfo(current);
-            if (info.LinkTarget is not null)
-                throw new CliException($"refusing to write \"{manifestPath}\": {current} is a symbolic link, which could lead outside {root}.");
-            if (!info.Exists && !Directory.Exists(current))
-                break;
-        }
-
-        return target;
-    }
-
-    private static bool IsUpToDate(string target, VersionFileItem item, DigestCache cache)
-    {
-        var file = new FileInfo(target);
-        if (!file.Exists || file.Length != item.Size)
+        if (file is null || file.Length != item.Size)
             return false;
         try
         {
