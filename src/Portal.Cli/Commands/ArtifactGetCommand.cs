@@ -31,9 +31,7 @@ internal static class ArtifactGetCommand
             var version = await client.ResolveVersionAsync(slug, parse.GetRequiredValue(spec), ct);
             var label = ArtifactCommand.Label(version);
 
-            var listed = new List<VersionFileItem>();
-            await foreach (var item in client.ListAllVersionFilesAsync(slug, version.Id, ct))
-                listed.Add(item);
+            var listed = await ListAsync(client, new ManifestCache(cli.CacheFolder), slug, version, parallel, ct);
             var references = listed.Count(f => f.Ref is not null);
             var files = listed.Where(f => f.Ref is null).ToList();
             // Check every path before writing anything, so a hostile or broken manifest leaves DIR untouched.
@@ -133,6 +131,23 @@ internal static class ArtifactGetCommand
             return failures.IsEmpty ? PortalCli.ExitSuccess : PortalCli.ExitFailure;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The files of <paramref name="version"/>: from the manifest cache when this machine put or got that manifest
+    /// before (the entries must hash to the version's manifest digest, so they are exactly the portal's list),
+    /// else listed by the portal and remembered for the next get.
+    /// </summary>
+    private static async Task<IReadOnlyList<VersionFileItem>> ListAsync(
+        PortalClient client, ManifestCache manifests, string slug, ArtifactVersionResponse version, int parallel, CancellationToken ct)
+    {
+        if (manifests.TryLoadVerified(version.ManifestDigest) is { } known)
+            return known.Select(e => new VersionFileItem("file", e.Path, e.Path[(e.Path.LastIndexOf('/') + 1)..], e.Digest, e.Size, e.Ref)).ToList();
+
+        var listed = await client.ListAllVersionFilesAsync(slug, version.Id, parallel, ct);
+        if (listed.All(f => f.Digest is not null && f.Size is not null))
+            manifests.Save(version.ManifestDigest, listed.Select(f => new ManifestEntryModel(f.Path, f.Digest!, f.Size!.Value, f.Ref)));
+        return listed;
     }
 
     /// <summary>The local path for a manifest path, or an error when it would land outside <paramref name="root"/>.</summary>
