@@ -54,7 +54,7 @@ internal static class ArtifactGetCommand
                 throw refused.OrderBy(r => r.Path, StringComparer.Ordinal).First().Error;
             Directory.CreateDirectory(root);
 
-            var cache = DigestCache.Open(cli.CacheFolder);
+            var cache = DigestCache.Open(cli.CacheFolder, [root]);
             var content = parse.GetValue(noCache) ? null : new ContentCache(cli.CacheFolder);
             var failures = new ConcurrentQueue<string>();
             var copied = 0;

@@ -49,7 +49,7 @@ internal static class ArtifactPutCommand
 
             var outcome = await ProgressDisplay.RunAsync(cli, async display =>
             {
-                var cache = DigestCache.Open(cli.CacheFolder);
+                var cache = DigestCache.Open(cli.CacheFolder, given);
                 var (hashed, fromCache) = TreeHasher.Hash(files, cache, display.Step("hashing", files.Count, files.Sum(f => SizeOrZero(f.File))), ct);
                 var present = files.Select(f => f.File.FullName).ToHashSet(StringComparer.Ordinal);
                 foreach (var folder in given.Where(Directory.Exists))
