@@ -39,6 +39,23 @@ internal sealed class ManifestCache(string cacheFolder)
     }
 
     /// <summary>
+    /// The entries of <paramref name="manifestDigest"/> when they are cached and really hash to that digest, so they
+    /// can stand in for the portal's listing of a version with that digest.
+    /// </summary>
+    public List<ManifestEntryModel>? TryLoadVerified(string manifestDigest)
+    {
+        var entries = TryLoad(manifestDigest);
+        try
+        {
+            return entries is not null && Portal.Client.Manifests.ManifestAlgorithm.ComputeManifestDigest(entries) == manifestDigest ? entries : null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // a path twice: not a manifest the portal would have committed
+        }
+    }
+
+    /// <summary>
     /// Remembers <paramref name="entries"/> under their manifest digest; keeps the most recent few. Tabs and line
     /// breaks cannot occur in the fields: the portal refuses control characters in paths, and URIs escape them.
     /// </summary>

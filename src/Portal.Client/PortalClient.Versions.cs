@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Portal.Client.Models;
@@ -43,6 +44,45 @@ public sealed partial class PortalClient
             for (var i = children.Count - 1; i >= 0; i--)
                 folders.Push(children[i]);
         }
+    }
+
+    /// <summary>
+    /// Every file of a version in ordinal path order, listing up to <paramref name="parallel"/> folders of one depth
+    /// at once (each a page at a time). For callers that need the whole list before they start, e.g. a download:
+    /// a version of 100,000 files in 100 folders costs about 100 round trips, which one at a time dominate the time.
+    /// </summary>
+    public async Task<IReadOnlyList<VersionFileItem>> ListAllVersionFilesAsync(string slug, Guid versionId, int parallel, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        var files = new ConcurrentQueue<VersionFileItem>();
+        IReadOnlyCollection<string> folders = [""];
+        while (folders.Count > 0)
+        {
+            var subfolders = new ConcurrentQueue<string>();
+            await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (folder, token) =>
+            {
+                string? continuation = null;
+                do
+                {
+                    var page = await ListVersionFilesAsync(slug, versionId, folder, continuation, 1000, token).ConfigureAwait(false);
+                    foreach (var item in page.Items)
+                    {
+                        if (item.Kind == "folder")
+                            subfolders.Enqueue(item.Path);
+                        else
+                            files.Enqueue(item);
+                    }
+
+                    continuation = page.ContinuationToken;
+                }
+                while (continuation is not null);
+            }).ConfigureAwait(false);
+            folders = subfolders;
+        }
+
+        var all = files.ToArray();
+        Array.Sort(all, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return all;
     }
 
     /// <summary>Digest, size and reference of one path.</summary>

@@ -175,6 +175,73 @@ public sealed class ErrorTests(CliApp app)
     }
 
     [Fact]
+    public async Task Get_refuses_links_below_a_folder_it_has_already_checked()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/d/a.txt", "a\n");
+        cli.Write("data/d/b.txt", "b\n");
+        cli.Write("data/d/sub/c.txt", "c\n");
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
+        await cli.OkAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("out"));
+        cli.Write("outside/secret.txt", "secret\n");
+
+        // d/ is a real folder (checked once for all its files); a file link inside it is still refused.
+        File.Delete(cli.PathTo("out/d/b.txt"));
+        File.CreateSymbolicLink(cli.PathTo("out/d/b.txt"), cli.PathTo("outside/secret.txt"));
+        var file = await cli.RunAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("out"));
+        Assert.Equal(1, file.Exit);
+        Assert.Contains("refusing to write \"d/b.txt\"", file.Stderr);
+        Assert.Equal("secret\n", File.ReadAllText(cli.PathTo("outside/secret.txt")));
+
+        // So is a folder link below it.
+        File.Delete(cli.PathTo("out/d/b.txt"));
+        Directory.Delete(cli.PathTo("out/d/sub"), recursive: true);
+        Directory.CreateSymbolicLink(cli.PathTo("out/d/sub"), cli.PathTo("outside"));
+        var folder = await cli.RunAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("out"));
+        Assert.Equal(1, folder.Exit);
+        Assert.Contains("refusing to write \"d/sub/c.txt\"", folder.Stderr);
+        Assert.False(File.Exists(cli.PathTo("outside/c.txt")));
+        Assert.False(File.Exists(cli.PathTo("out/d/b.txt"))); // checked before anything was written
+    }
+
+    [Fact]
+    public void The_output_folder_checks_each_folder_and_file_for_links()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "portal-out-" + Guid.NewGuid().ToString("N"));
+        var outside = root + "-outside";
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "d"));
+            Directory.CreateDirectory(outside);
+            File.WriteAllText(Path.Combine(root, "d", "plain.txt"), "plain");
+            File.WriteAllText(Path.Combine(outside, "x.txt"), "x");
+            Directory.CreateSymbolicLink(Path.Combine(root, "d", "sub"), outside);
+            File.CreateSymbolicLink(Path.Combine(root, "d", "link.txt"), Path.Combine(outside, "x.txt"));
+            File.CreateSymbolicLink(Path.Combine(root, "d", "dangling"), Path.Combine(outside, "nowhere"));
+            var folder = new OutputFolder(root);
+
+            var (plain, existing) = folder.Resolve("d/plain.txt");
+            Assert.Equal(Path.Combine(root, "d", "plain.txt"), plain);
+            Assert.Equal(5, existing?.Length);
+            Assert.Null(folder.Resolve("d/new.txt").Existing);
+            Assert.Null(folder.Resolve("e/f/g.txt").Existing);
+            // The same folders again, now answered from what was checked: links below them are still refused.
+            Assert.Throws<CliException>(() => folder.Resolve("d/sub/x.txt"));
+            Assert.Throws<CliException>(() => folder.Resolve("d/sub/y/z.txt"));
+            Assert.Throws<CliException>(() => folder.Resolve("d/link.txt"));
+            Assert.Throws<CliException>(() => folder.Resolve("d/dangling"));
+            Assert.Throws<CliException>(() => folder.Resolve("d/dangling/x.txt"));
+            Assert.Equal(Path.Combine(root, "d", "plain.txt"), folder.Resolve("d/plain.txt").Target);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Manifest_paths_that_climb_out_of_the_folder_are_refused()
     {
         var root = Path.Combine(Path.GetTempPath(), "portal-safe-" + Guid.NewGuid().ToString("N"));

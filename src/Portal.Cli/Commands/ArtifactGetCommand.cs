@@ -31,26 +31,41 @@ internal static class ArtifactGetCommand
             var version = await client.ResolveVersionAsync(slug, parse.GetRequiredValue(spec), ct);
             var label = ArtifactCommand.Label(version);
 
-            var listed = new List<VersionFileItem>();
-            await foreach (var item in client.ListAllVersionFilesAsync(slug, version.Id, ct))
-                listed.Add(item);
+            var listed = await ListAsync(client, new ManifestCache(cli.CacheFolder), slug, version, parallel, ct);
             var references = listed.Count(f => f.Ref is not null);
+            var files = listed.Where(f => f.Ref is null).ToList();
             // Check every path before writing anything, so a hostile or broken manifest leaves DIR untouched.
-            var targets = listed.Where(f => f.Ref is null).Select(f => (Item: f, Target: SafeTarget(root, f.Path))).ToList();
+            var folder = new OutputFolder(root);
+            var targets = new (VersionFileItem Item, string Target, FileInfo? Existing)[files.Count];
+            var refused = new ConcurrentQueue<(string Path, CliException Error)>();
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, i =>
+            {
+                try
+                {
+                    var (target, existing) = folder.Resolve(files[i].Path);
+                    targets[i] = (files[i], target, existing);
+                }
+                catch (CliException ex)
+                {
+                    refused.Enqueue((files[i].Path, ex));
+                }
+            });
+            if (!refused.IsEmpty)
+                throw refused.OrderBy(r => r.Path, StringComparer.Ordinal).First().Error;
             Directory.CreateDirectory(root);
 
-            var cache = DigestCache.Open(cli.CacheFolder);
+            var cache = DigestCache.Open(cli.CacheFolder, [root]);
             var content = parse.GetValue(noCache) ? null : new ContentCache(cli.CacheFolder);
             var failures = new ConcurrentQueue<string>();
             var copied = 0;
             var (downloaded, downloadedBytes, upToDate) = await ProgressDisplay.RunAsync(cli, async display =>
             {
-                var check = display.Step("checking", targets.Count, targets.Sum(t => t.Item.Size ?? 0));
+                var check = display.Step("checking", targets.Length, targets.Sum(t => t.Item.Size ?? 0));
                 var needed = new ConcurrentBag<(VersionFileItem Item, string Target)>();
                 Parallel.ForEach(targets, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, t =>
                 {
-                    if (!IsUpToDate(t.Target, t.Item, cache))
-                        needed.Add(t);
+                    if (!IsUpToDate(t.Existing, t.Item, cache))
+                        needed.Add((t.Item, t.Target));
                     check.Advance(t.Item.Size ?? 0);
                     check.FileDone();
                 });
@@ -85,7 +100,7 @@ internal static class ArtifactGetCommand
                     step.FileDone();
                 });
                 step.Complete();
-                return (count, bytes, targets.Count - todo.Count);
+                return (count, bytes, targets.Length - todo.Count);
             });
             cache.Save();
 
@@ -119,41 +134,28 @@ internal static class ArtifactGetCommand
     }
 
     /// <summary>
-    /// The local path for a manifest path, or an error when it would land outside <paramref name="root"/>: through
-    /// <c>..</c>, an absolute path, or a symbolic link (file or folder) already inside the folder.
+    /// The files of <paramref name="version"/>: from the manifest cache when this machine put or got that manifest
+    /// before (the entries must hash to the version's manifest digest, so they are exactly the portal's list),
+    /// else listed by the portal and remembered for the next get.
     /// </summary>
-    internal static string SafeTarget(string root, string manifestPath)
+    private static async Task<IReadOnlyList<VersionFileItem>> ListAsync(
+        PortalClient client, ManifestCache manifests, string slug, ArtifactVersionResponse version, int parallel, CancellationToken ct)
     {
-        var segments = manifestPath.Split('/');
-        if (manifestPath.Length == 0 || Path.IsPathRooted(manifestPath) || manifestPath.Contains('\\', StringComparison.Ordinal) || manifestPath.Contains('\0', StringComparison.Ordinal)
-            || segments.Any(s => s is "" or "." or ".."))
-        {
-            throw new CliException($"refusing to write \"{manifestPath}\": it is not a plain relative path inside {root}.");
-        }
+        if (manifests.TryLoadVerified(version.ManifestDigest) is { } known)
+            return known.Select(e => new VersionFileItem("file", e.Path, e.Path[(e.Path.LastIndexOf('/') + 1)..], e.Digest, e.Size, e.Ref)).ToList();
 
-        var target = Path.GetFullPath(Path.Combine([root, .. segments]));
-        var rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        if (!target.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-            throw new CliException($"refusing to write \"{manifestPath}\": it resolves outside {root}.");
-
-        var current = root;
-        foreach (var segment in segments)
-        {
-            current = Path.Combine(current, segment);
-            var info = new FileInfo(current);
-            if (info.LinkTarget is not null)
-                throw new CliException($"refusing to write \"{manifestPath}\": {current} is a symbolic link, which could lead outside {root}.");
-            if (!info.Exists && !Directory.Exists(current))
-                break;
-        }
-
-        return target;
+        var listed = await client.ListAllVersionFilesAsync(slug, version.Id, parallel, ct);
+        if (listed.All(f => f.Digest is not null && f.Size is not null))
+            manifests.Save(version.ManifestDigest, listed.Select(f => new ManifestEntryModel(f.Path, f.Digest!, f.Size!.Value, f.Ref)));
+        return listed;
     }
 
-    private static bool IsUpToDate(string target, VersionFileItem item, DigestCache cache)
+    /// <summary>The local path for a manifest path, or an error when it would land outside <paramref name="root"/>.</summary>
+    internal static string SafeTarget(string root, string manifestPath) => new OutputFolder(root).Resolve(manifestPath).Target;
+
+    private static bool IsUpToDate(FileInfo? file, VersionFileItem item, DigestCache cache)
     {
-        var file = new FileInfo(target);
-        if (!file.Exists || file.Length != item.Size)
+        if (file is null || file.Length != item.Size)
             return false;
         try
         {

@@ -49,7 +49,7 @@ internal static class ArtifactPutCommand
 
             var outcome = await ProgressDisplay.RunAsync(cli, async display =>
             {
-                var cache = DigestCache.Open(cli.CacheFolder);
+                var cache = DigestCache.Open(cli.CacheFolder, given);
                 var (hashed, fromCache) = TreeHasher.Hash(files, cache, display.Step("hashing", files.Count, files.Sum(f => SizeOrZero(f.File))), ct);
                 var present = files.Select(f => f.File.FullName).ToHashSet(StringComparer.Ordinal);
                 foreach (var folder in given.Where(Directory.Exists))
@@ -205,8 +205,13 @@ internal static class ArtifactPutCommand
         }
     }
 
-    /// <summary>Files under this size travel in batch uploads (one tar request for many), larger ones alone.</summary>
-    internal const long BatchFileLimit = 256 * 1024;
+    /// <summary>
+    /// Files under this size travel in batch uploads (one tar request for many), larger ones alone. Each request costs
+    /// the portal a fixed amount of work (authentication, the uploader check, recording the blobs) that one 1 MiB file
+    /// does not amortise: 1,000 such files as single uploads spent about 15 ms of server CPU each, mostly outside
+    /// hashing and writing.
+    /// </summary>
+    internal const long BatchFileLimit = 4 * 1024 * 1024;
 
     private const int BatchMaxFiles = 1_000;
     private const long BatchMaxBytes = 16 * 1024 * 1024;

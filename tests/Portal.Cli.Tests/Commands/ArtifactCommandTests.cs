@@ -46,6 +46,32 @@ public sealed class ArtifactCommandTests(CliApp app)
     }
 
     [Fact]
+    public async Task Get_lists_from_the_portal_when_the_cached_manifest_is_missing_or_does_not_match()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        WriteTree(cli, "data", 45);
+        cli.Write("data/part-0/deeper/still/file.txt", "deep\n");
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "corpus", "-t", "dataset");
+        var cached = Assert.Single(Directory.GetFiles(cli.PathTo("home/.cache/portal/manifests"), "*.tsv"));
+        // A damaged cached manifest (one entry lost) must not hide a file from the get.
+        File.WriteAllLines(cached, File.ReadAllLines(cached).Where(line => !line.StartsWith("part-2/file-021.txt", StringComparison.Ordinal)));
+
+        var damaged = await cli.OkAsync("artifact", "get", "corpus", "-p", team.Slug, "-o", cli.PathTo("out"));
+        Assert.Contains("46 downloaded", damaged);
+        AssertSameTree(cli.PathTo("data"), cli.PathTo("out"));
+
+        // Without any cache the portal lists the folders (several at once): the same files.
+        cli.With("PORTAL_CACHE_DIR", cli.PathTo("other-cache"));
+        var listed = await cli.OkAsync("artifact", "get", "corpus", "-p", team.Slug, "-o", cli.PathTo("out2"));
+        Assert.Contains("46 downloaded", listed);
+        AssertSameTree(cli.PathTo("data"), cli.PathTo("out2"));
+        var again = await cli.OkAsync("artifact", "get", "corpus", "-p", team.Slug, "-o", cli.PathTo("out2"));
+        Assert.Contains("0 downloaded", again);
+        Assert.Contains("46 already up to date", again);
+    }
+
+    [Fact]
     public async Task Get_replaces_only_files_that_differ_locally()
     {
         var team = await app.Data.CreateProjectWithTeamAsync();
