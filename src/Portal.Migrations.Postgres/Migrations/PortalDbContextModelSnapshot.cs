@@ -496,6 +496,27 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("ArtifactVersions");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.BlobRange", b =>
+                {
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.Property<string>("RangeDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.HasKey("Digest", "RangeDigest");
+
+                    b.HasIndex("RangeDigest");
+
+                    b.ToTable("BlobRanges");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.ManifestRange", b =>
                 {
                     b.Property<string>("Digest")
@@ -564,8 +585,6 @@ namespace Portal.Migrations.Postgres.Migrations
 
                     b.HasKey("RangeDigest", "Ordinal");
 
-                    b.HasIndex("Digest");
-
                     b.ToTable("RangeEntries");
                 });
 
@@ -597,6 +616,19 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasIndex("VerifiedAt");
 
                     b.ToTable("StoredBlobs");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>
+                {
+                    b.Property<string>("RangeDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.HasKey("RangeDigest");
+
+                    b.ToTable("UnindexedRanges");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.VersionRange", b =>
@@ -1972,11 +2004,29 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Navigation("CreatedByRun");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.BlobRange", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
+                        .WithMany()
+                        .HasForeignKey("RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
                         .WithMany()
                         .HasForeignKey("RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
+                        .WithOne()
+                        .HasForeignKey("Portal.Core.Features.Artifacts.UnindexedRange", "RangeDigest")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

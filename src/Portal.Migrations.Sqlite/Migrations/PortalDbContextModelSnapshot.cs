@@ -485,6 +485,27 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("ArtifactVersions");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.BlobRange", b =>
+                {
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.Property<string>("RangeDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.HasKey("Digest", "RangeDigest");
+
+                    b.HasIndex("RangeDigest");
+
+                    b.ToTable("BlobRanges");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.ManifestRange", b =>
                 {
                     b.Property<string>("Digest")
@@ -553,8 +574,6 @@ namespace Portal.Migrations.Sqlite.Migrations
 
                     b.HasKey("RangeDigest", "Ordinal");
 
-                    b.HasIndex("Digest");
-
                     b.ToTable("RangeEntries");
                 });
 
@@ -586,6 +605,19 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasIndex("VerifiedAt");
 
                     b.ToTable("StoredBlobs");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>
+                {
+                    b.Property<string>("RangeDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.HasKey("RangeDigest");
+
+                    b.ToTable("UnindexedRanges");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.VersionRange", b =>
@@ -1941,11 +1973,29 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Navigation("CreatedByRun");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.BlobRange", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
+                        .WithMany()
+                        .HasForeignKey("RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
                         .WithMany()
                         .HasForeignKey("RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
+                        .WithOne()
+                        .HasForeignKey("Portal.Core.Features.Artifacts.UnindexedRange", "RangeDigest")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
