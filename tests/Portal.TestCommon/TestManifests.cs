@@ -48,6 +48,8 @@ public static class TestManifests
             if (!known.Add(range.Digest))
                 return;
             db.ManifestRanges.Add(ManifestRange.Of(range));
+            // As the portal stores ranges: indexed later, found meanwhile through the backlog.
+            db.UnindexedRanges.Add(new UnindexedRange { RangeDigest = range.Digest });
             for (var i = 0; i < range.Entries.Count; i++)
             {
                 var e = range.Entries[i];

@@ -32,6 +32,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<RangeEntry> RangeEntries => Set<RangeEntry>();
 
+    public DbSet<BlobRange> BlobRanges => Set<BlobRange>();
+
+    public DbSet<UnindexedRange> UnindexedRanges => Set<UnindexedRange>();
+
     public DbSet<VersionRange> VersionRanges => Set<VersionRange>();
 
     public DbSet<ArtifactAlias> Aliases => Set<ArtifactAlias>();

@@ -12,6 +12,8 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddPortalBlobStore(configuration);
         services.AddScoped<BlobUploads>();
         services.AddScoped<RangeWriter>();
+        services.AddSingleton<BlobRangeIndexer>();
+        services.AddHostedService<BlobRangeIndexing>();
         services.AddScoped<CreateVersion>();
         services.AddScoped<CommitVersion>();
         services.AddScoped<ArtifactAliases>();

@@ -10,8 +10,8 @@ using Portal.Core.Storage;
 namespace Portal.Core.Features.Artifacts;
 
 /// <summary>
-/// Reverse look-ups: which versions hold a blob (digest → range entries → ranges → versions, all by index), and which
-/// versions of a project hold a path.
+/// Reverse look-ups: which versions hold a blob (digest → ranges → versions, by the <see cref="BlobRange"/> index plus
+/// the ranges not indexed yet), and which versions of a project hold a path.
 /// </summary>
 public sealed class ContainingVersions(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access)
 {
@@ -24,7 +24,7 @@ public sealed class ContainingVersions(IDbContextFactory<PortalDbContext> dbFact
         var userId = ProjectAccess.UserId(user) ?? throw PortalException.Unauthenticated();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var isSiteAdmin = await db.Users.Where(u => u.Id == userId).Select(u => u.IsSiteAdmin).SingleOrDefaultAsync(ct);
-        var entries = db.RangeEntries.Where(e => e.Digest == digest);
+        var entries = BlobRangeIndex.EntriesNaming(db, digest);
         var query =
             from e in entries
             join vr in db.VersionRanges on e.RangeDigest equals vr.RangeDigest

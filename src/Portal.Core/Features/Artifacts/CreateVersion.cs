@@ -47,18 +47,22 @@ public sealed class CreateVersion(
         IReadOnlyList<ManifestEntryModel> upserts, IReadOnlyList<string> deletes, CancellationToken ct = default)
     {
         var patch = new ManifestPatch(upserts.Select((e, i) => ToEntry(e, i + 1)), deletes);
+        // Every other entry comes from the committed base, whose blobs were checked when it committed and are kept
+        // since it names them: only the upserted blobs can be missing.
+        var newBlobs = patch.Upserts.Where(e => e.Ref is null).Select(e => e.Digest).ToList();
         return CreateAsync(user, slug, name, fields, (artifact, write) =>
         {
             var baseVersion = artifact?.BaseVersion ?? throw BaseNotFound(name, baseReference);
             return PatchBuilder.BuildAsync(dbFactory, baseVersion.Id, patch, write, ct);
-        }, ct, baseReference);
+        }, ct, baseReference, newBlobs);
     }
 
     private sealed record ExistingArtifact(Artifact Artifact, ArtifactVersion? BaseVersion);
 
     private async Task<CreateVersionResponse> CreateAsync(
         ClaimsPrincipal user, string slug, string name, NewVersionFields fields,
-        Func<ExistingArtifact?, Func<BuiltRange, CancellationToken, ValueTask>, Task<ManifestSummary>> buildManifest, CancellationToken ct, string? baseReference = null)
+        Func<ExistingArtifact?, Func<BuiltRange, CancellationToken, ValueTask>, Task<ManifestSummary>> buildManifest, CancellationToken ct,
+        string? baseReference = null, IReadOnlyCollection<string>? onlyNewBlobs = null)
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         ArtifactNames.ValidateName(name);
@@ -139,7 +143,9 @@ public sealed class CreateVersion(
             }
         }
 
-        var missing = await VersionQueries.MissingDigestsAsync(context, version.Id, CreateVersionResponse.MaxMissingDigests + 1, ct);
+        var missing = onlyNewBlobs is null
+            ? await VersionQueries.MissingDigestsAsync(context, version.Id, CreateVersionResponse.MaxMissingDigests + 1, ct)
+            : await VersionQueries.MissingAmongAsync(context, onlyNewBlobs, CreateVersionResponse.MaxMissingDigests + 1, ct);
         var truncated = missing.Count > CreateVersionResponse.MaxMissingDigests;
         if (truncated)
             missing.RemoveAt(missing.Count - 1);
@@ -166,10 +172,10 @@ public sealed class CreateVersion(
                 context.Record(artifact.CreatedAt, grant.UserId, grant.Project.Id, "artifact.created", "artifact", artifactId.ToString(),
                     after: new { name, type = artifact.Type });
             }
-            context.VersionRanges.AddRange(summary.RangeDigests.Select((digest, ordinal) => new VersionRange { VersionId = version.Id, Ordinal = ordinal, RangeDigest = digest }));
             context.Record(now, grant.UserId, grant.Project.Id, "artifact_version.created", "artifact_version", version.Id.ToString(),
                 after: new { artifact = name, version.ManifestDigest, version.FileCount, version.TotalSize });
             await context.SaveChangesAsync(ct);
+            await RangeWriter.InsertVersionRangesAsync(context, version.Id, summary.RangeDigests, ct);
             await transaction.CommitAsync(ct);
         });
     }

@@ -41,8 +41,7 @@ public static class PatchBuilder
                 continue;
             }
 
-            var stored = (await VersionManifest.LoadRangeAsync(db, range.Digest, ct))
-                .Select(e => new ManifestEntry(e.Path, e.Digest, e.Size, e.Ref, e.ExtraJson));
+            var stored = await VersionManifest.LoadRangeEntriesAsync(db, range.Digest, ct);
             var entries = touched
                 ? new ManifestPatch(upserts.GetValueOrDefault(i) ?? [], deletes.GetValueOrDefault(i) ?? []).Apply(stored)
                 : stored;

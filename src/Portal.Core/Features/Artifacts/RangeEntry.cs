@@ -32,7 +32,6 @@ public class RangeEntryConfiguration : IEntityTypeConfiguration<RangeEntry>
         builder.Property(e => e.Digest).HasMaxLength(64).IsFixedLength().IsUnicode(false);
         builder.Property(e => e.Ref).HasMaxLength(2048);
         builder.HasOne<ManifestRange>().WithMany().HasForeignKey(e => e.RangeDigest).OnDelete(DeleteBehavior.Cascade);
-        // "Which versions contain this blob?" starts here.
-        builder.HasIndex(e => e.Digest);
+        // No index on Digest: "which ranges name this blob?" is BlobRange's job, filled after the range is stored.
     }
 }

@@ -14,9 +14,10 @@ namespace Portal.Core.Features.Artifacts;
 /// Stores manifest ranges, each at most once. A range's entries are written with the provider's bulk path (EF Core's
 /// change tracker costs more than the insert itself at a million rows): a prepared command on SQLite, binary COPY on
 /// PostgreSQL, SqlBulkCopy on SQL Server. The range row and its entries go in one transaction, so a range that exists
-/// is always complete.
+/// is always complete. A new range is listed as not yet indexed in the same transaction, and the
+/// <see cref="BlobRangeIndexer"/> indexes its blobs after the commit.
 /// </summary>
-public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, DatabaseOptions database)
+public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, DatabaseOptions database, BlobRangeIndexer indexer)
 {
     // Matches the migrations of all three providers (default EF Core naming).
     private const string Table = "RangeEntries";
@@ -24,8 +25,7 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
 
     /// <summary>
     /// Writes those of <paramref name="ranges"/> that are not stored yet, in one transaction; returns how many it wrote.
-    /// One transaction for many ranges matters on SQLite: a commit writes every page the transaction changed, and
-    /// entries land all over the digest index, so committing range by range rewrote most of that index each time.
+    /// One transaction for many ranges matters on SQLite: a commit writes every page the transaction changed.
     /// </summary>
     public async ValueTask<int> WriteIfMissingAsync(IReadOnlyList<BuiltRange> ranges, CancellationToken ct)
     {
@@ -45,11 +45,13 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 db.ManifestRanges.AddRange(missing.Select(ManifestRange.Of));
+                db.UnindexedRanges.AddRange(missing.Select(r => new UnindexedRange { RangeDigest = r.Digest }));
                 await db.SaveChangesAsync(ct);
                 foreach (var range in missing)
                     await InsertEntriesAsync(db, range, ct);
                 await transaction.CommitAsync(ct);
             });
+            indexer.Signal();
             return missing.Count;
         }
         catch (Exception ex) when (missing.Count > 1 && DatabaseErrors.IsUniqueViolation(ex))
@@ -65,6 +67,72 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
             // Another upload of the same content stored this range first; ranges are immutable, so theirs is ours.
             return 0;
         }
+    }
+
+    /// <summary>
+    /// Inserts a version's range list (one row per range, a thousand for a million files) in the open transaction,
+    /// with the same bulk paths as range entries.
+    /// </summary>
+    internal static Task InsertVersionRangesAsync(PortalDbContext db, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct) =>
+        db.Database.GetDbConnection() switch
+        {
+            SqliteConnection connection => InsertVersionRangesSqlite(db, connection, versionId, rangeDigests, ct),
+            NpgsqlConnection connection => InsertVersionRangesPostgresAsync(connection, versionId, rangeDigests, ct),
+            SqlConnection connection => InsertVersionRangesSqlServerAsync(db, connection, versionId, rangeDigests, ct),
+            var other => throw new InvalidOperationException($"No bulk insert for {other.GetType().Name}."),
+        };
+
+    private static Task InsertVersionRangesSqlite(PortalDbContext db, SqliteConnection connection, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = "INSERT INTO \"VersionRanges\" (\"VersionId\", \"Ordinal\", \"RangeDigest\") VALUES ($version, $ordinal, $range)";
+        // EF Core's SQLite provider stores a Guid as its upper-case text form.
+        command.Parameters.Add("$version", SqliteType.Text).Value = versionId.ToString().ToUpperInvariant();
+        var ordinal = command.Parameters.Add("$ordinal", SqliteType.Integer);
+        var range = command.Parameters.Add("$range", SqliteType.Text);
+        command.Prepare();
+        for (var i = 0; i < rangeDigests.Count; i++)
+        {
+            if ((i & 1023) == 0)
+                ct.ThrowIfCancellationRequested();
+            ordinal.Value = i;
+            range.Value = rangeDigests[i];
+            command.ExecuteNonQuery();
+        }
+        return Task.CompletedTask;
+    }
+
+    private static async Task InsertVersionRangesPostgresAsync(NpgsqlConnection connection, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct)
+    {
+        await using var import = await connection.BeginBinaryImportAsync(
+            "COPY \"VersionRanges\" (\"VersionId\", \"Ordinal\", \"RangeDigest\") FROM STDIN (FORMAT BINARY)", ct);
+        for (var i = 0; i < rangeDigests.Count; i++)
+        {
+            await import.StartRowAsync(ct);
+            await import.WriteAsync(versionId, NpgsqlDbType.Uuid, ct);
+            await import.WriteAsync(i, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(rangeDigests[i], NpgsqlDbType.Char, ct);
+        }
+        await import.CompleteAsync(ct);
+    }
+
+    private static async Task InsertVersionRangesSqlServerAsync(PortalDbContext db, SqlConnection connection, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct)
+    {
+        using var rows = new DataTable("VersionRanges");
+        rows.Columns.Add("VersionId", typeof(Guid));
+        rows.Columns.Add("Ordinal", typeof(int));
+        rows.Columns.Add("RangeDigest", typeof(string));
+        for (var i = 0; i < rangeDigests.Count; i++)
+            rows.Rows.Add(versionId, i, rangeDigests[i]);
+        using var bulk = new SqlBulkCopy(connection, SqlBulkCopyOptions.CheckConstraints, (SqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+        {
+            DestinationTableName = "[VersionRanges]",
+            BatchSize = 0,
+        };
+        foreach (DataColumn column in rows.Columns)
+            bulk.ColumnMappings.Add(column.ColumnName, column.ColumnName);
+        await bulk.WriteToServerAsync(rows, ct);
     }
 
     private Task InsertEntriesAsync(PortalDbContext db, BuiltRange range, CancellationToken ct) =>

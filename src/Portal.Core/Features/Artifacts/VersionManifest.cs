@@ -52,6 +52,12 @@ public static class VersionManifest
             .ToListAsync(ct);
     }
 
+    /// <summary>A range's entries as manifest entries, in order, without the columns that only identify the row.</summary>
+    public static Task<List<ManifestEntry>> LoadRangeEntriesAsync(PortalDbContext db, string rangeDigest, CancellationToken ct) =>
+        db.RangeEntries.AsNoTracking().Where(e => e.RangeDigest == rangeDigest).OrderBy(e => e.Ordinal)
+            .Select(e => new ManifestEntry(e.Path, e.Digest, e.Size, e.Ref, e.ExtraJson))
+            .ToListAsync(ct);
+
     public static Task<List<RangeEntry>> LoadRangeAsync(PortalDbContext db, string rangeDigest, CancellationToken ct) =>
         db.RangeEntries.AsNoTracking().Where(e => e.RangeDigest == rangeDigest).OrderBy(e => e.Ordinal).ToListAsync(ct);
 

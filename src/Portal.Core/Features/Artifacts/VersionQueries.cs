@@ -37,6 +37,16 @@ internal static class VersionQueries
     public static Task<List<string>> MissingDigestsAsync(PortalDbContext db, Guid versionId, int limit, CancellationToken ct) =>
         MissingDigests(db, versionId).Take(limit).ToListAsync(ct);
 
+    /// <summary>Distinct digests among <paramref name="digests"/> that the blob store does not hold (corrupt ones count as missing), in order, at most <paramref name="limit"/>.</summary>
+    public static async Task<List<string>> MissingAmongAsync(PortalDbContext db, IReadOnlyCollection<string> digests, int limit, CancellationToken ct)
+    {
+        var distinct = digests.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in distinct.Chunk(BlobUploads.LookupChunk))
+            stored.UnionWith(await db.StoredBlobs.AsNoTracking().Where(b => chunk.Contains(b.Digest) && !b.Corrupt).Select(b => b.Digest).ToListAsync(ct));
+        return distinct.Where(d => !stored.Contains(d)).Take(limit).ToList();
+    }
+
     /// <summary>
     /// One set-based query (version → ranges → entries, anti-join on StoredBlobs) instead of a probe per file. Ranges
     /// that some committed version already has are skipped without reading their entries: their blobs were checked

@@ -112,8 +112,8 @@ public sealed class BlobIntegrityScrub(
 
             // Set-based reverse look-up: digest → range entries → ranges → versions (as ContainingVersions does).
             var holders = await (
-                    from e in db.RangeEntries
-                    where e.Digest == digest && e.Ref == null
+                    from e in BlobRangeIndex.EntriesNaming(db, digest)
+                    where e.Ref == null
                     join vr in db.VersionRanges on e.RangeDigest equals vr.RangeDigest
                     join v in db.ArtifactVersions on vr.VersionId equals v.Id
                     where v.State == VersionState.Committed || v.State == VersionState.Pending

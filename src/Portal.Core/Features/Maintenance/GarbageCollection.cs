@@ -15,7 +15,7 @@ namespace Portal.Core.Features.Maintenance;
 /// uploads that never finished.
 /// </summary>
 /// <remarks>
-/// A blob counts as referenced while any range entry names it. Ranges are written before their version row, so an
+/// A blob counts as referenced while any range entry names it (<see cref="BlobRangeIndex"/>). Ranges are written before their version row, so an
 /// upload in progress already references its blobs, and pending versions keep theirs. The race with an upload that
 /// starts using an old unreferenced blob is closed in three places: (1) the row is deleted only by a statement that
 /// re-checks "still unreferenced" in the same transaction; (2) after that commits, the digests are checked again and
@@ -27,6 +27,7 @@ namespace Portal.Core.Features.Maintenance;
 public sealed class GarbageCollection(
     IDbContextFactory<PortalDbContext> dbFactory,
     IBlobStore store,
+    BlobRangeIndexer indexer,
     IOptions<MaintenanceOptions> options,
     TimeProvider clock,
     ILogger<GarbageCollection> logger) : IMaintenanceJob
@@ -43,14 +44,19 @@ public sealed class GarbageCollection(
         var (manifests, ranges) = await ReleaseManifestsAsync(cutoff, o.GarbageBatchSize, ct);
         report.Details["manifestsReleased"] = manifests;
         report.Details["rangesDeleted"] = ranges;
+        // Whether a blob is named is read from the blob→range index plus the entries of ranges not indexed yet;
+        // indexing the backlog first keeps that second part small for the set-based statements below.
+        report.Details["rangesIndexed"] = await indexer.DrainAsync(ct);
 
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             report.Details["blobsNowUnreferenced"] = await db.StoredBlobs
-                .Where(b => b.UnreferencedSince == null && !db.RangeEntries.Any(e => e.Digest == b.Digest))
+                .Where(b => b.UnreferencedSince == null)
+                .WhereNotNamed(db)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.UnreferencedSince, now), ct);
             report.Details["blobsReferencedAgain"] = await db.StoredBlobs
-                .Where(b => b.UnreferencedSince != null && db.RangeEntries.Any(e => e.Digest == b.Digest))
+                .Where(b => b.UnreferencedSince != null)
+                .WhereNamed(db)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.UnreferencedSince, (DateTimeOffset?)null), ct);
         }
 
@@ -81,8 +87,7 @@ public sealed class GarbageCollection(
             });
 
             // (2) Named by a manifest since the statement ran: the blob stays.
-            var raced = (await db.RangeEntries.AsNoTracking().Where(e => deleted.Contains(e.Digest)).Select(e => e.Digest).Distinct().ToListAsync(ct))
-                .ToHashSet(StringComparer.Ordinal);
+            var raced = await BlobRangeIndex.NamedAmongAsync(db, deleted, ct);
             if (raced.Count > 0)
             {
                 var stillThere = await db.StoredBlobs.AsNoTracking().Where(b => raced.Contains(b.Digest)).Select(b => b.Digest).ToListAsync(ct);
@@ -115,8 +120,7 @@ public sealed class GarbageCollection(
     }
 
     private static IQueryable<StoredBlob> Collectable(PortalDbContext db, DateTimeOffset cutoff) =>
-        db.StoredBlobs.Where(b => b.UnreferencedSince != null && b.UnreferencedSince < cutoff && b.StoredAt < cutoff
-            && !db.RangeEntries.Any(e => e.Digest == b.Digest));
+        db.StoredBlobs.Where(b => b.UnreferencedSince != null && b.UnreferencedSince < cutoff && b.StoredAt < cutoff).WhereNotNamed(db);
 
     /// <summary>
     /// Drops the version→range links of removed versions and of aborted ones past the grace period, then the ranges
@@ -145,8 +149,10 @@ public sealed class GarbageCollection(
                 await db.VersionRanges.Where(vr => versionIds.Contains(vr.VersionId)).ExecuteDeleteAsync(ct);
                 foreach (var chunk in rangeDigests.Chunk(batchSize))
                 {
-                    // Entries first, so this does not depend on the database cascading the delete.
+                    // Entries and index rows first, so this does not depend on the database cascading the delete.
                     await db.RangeEntries.Where(e => chunk.Contains(e.RangeDigest) && !db.VersionRanges.Any(vr => vr.RangeDigest == e.RangeDigest)).ExecuteDeleteAsync(ct);
+                    await db.BlobRanges.Where(b => chunk.Contains(b.RangeDigest) && !db.VersionRanges.Any(vr => vr.RangeDigest == b.RangeDigest)).ExecuteDeleteAsync(ct);
+                    await db.UnindexedRanges.Where(u => chunk.Contains(u.RangeDigest) && !db.VersionRanges.Any(vr => vr.RangeDigest == u.RangeDigest)).ExecuteDeleteAsync(ct);
                     deletedRanges += await db.ManifestRanges.Where(r => chunk.Contains(r.Digest) && !db.VersionRanges.Any(vr => vr.RangeDigest == r.Digest)).ExecuteDeleteAsync(ct);
                 }
                 await transaction.CommitAsync(ct);

@@ -23,6 +23,22 @@ public class ArtifactQueryTranslationTests
     }
 
     [Fact]
+    public void Blob_look_ups_read_the_index_and_the_backlog_in_one_statement()
+    {
+        using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
+        var digest = new string('a', 64);
+        var entries = BlobRangeIndex.EntriesNaming(db, digest).Select(e => new { e.RangeDigest, e.Path }).ToQueryString();
+        Assert.Contains("[BlobRanges]", entries, StringComparison.Ordinal);
+        Assert.Contains("[UnindexedRanges]", entries, StringComparison.Ordinal);
+        Assert.Contains("UNION", entries, StringComparison.Ordinal);
+        var unnamed = db.StoredBlobs.Where(b => b.UnreferencedSince == null).WhereNotNamed(db).Select(b => b.Digest).ToQueryString();
+        Assert.Contains("NOT EXISTS", unnamed, StringComparison.Ordinal);
+        Assert.Contains("[UnindexedRanges]", unnamed, StringComparison.Ordinal);
+        var named = db.StoredBlobs.WhereNamed(db).Select(b => b.Digest).ToQueryString();
+        Assert.Contains("[BlobRanges]", named, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Artifact_list_with_version_count_and_latest_translates()
     {
         using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
