@@ -65,8 +65,8 @@ public sealed partial class PortalClient
     /// </summary>
     /// <remarks>
     /// When every file's size is known (<see cref="BlobFile.Size"/>), the request declares its length: the portal then
-    /// reads the body straight from the connection instead of decoding chunks, which costs it noticeably less CPU per
-    /// byte. A file whose length no longer matches is reported as <see cref="BlobFileChangedException"/>, not retried.
+    /// reads the body straight from the connection instead of decoding chunks (a second pipe and a copy of every byte).
+    /// A file whose length no longer matches is reported as <see cref="BlobFileChangedException"/>, not retried.
     /// </remarks>
     /// <exception cref="BlobFileChangedException">A file's length differs from its <see cref="BlobFile.Size"/>.</exception>
     public async Task<IReadOnlyList<BlobPutResponse>> PutBlobBatchAsync(IReadOnlyList<BlobFile> files, IProgress<long>? progress = null, CancellationToken ct = default)
@@ -84,7 +84,7 @@ public sealed partial class PortalClient
     /// A tar stream of files, each entry named by the file's digest, produced as the request body is sent. Entries are
     /// plain ustar (a 512-byte header, the data padded to 512 bytes), so the stream's length follows from the sizes.
     /// </summary>
-    internal sealed class TarBatchContent(IReadOnlyList<BlobFile> files, IProgress<long>? progress) : HttpContent
+    private sealed class TarBatchContent(IReadOnlyList<BlobFile> files, IProgress<long>? progress) : HttpContent
     {
         private const int Block = 512;
 
@@ -205,7 +205,7 @@ public sealed partial class PortalClient
 
 /// <summary>A file changed between hashing and upload: its length is no longer the one hashed.</summary>
 public sealed class BlobFileChangedException(string path, long expectedSize, long actualSize)
-    : IOException($"{path} changed while it was uploaded: it was hashed at {expectedSize:N0} bytes and now has {actualSize:N0}. Run the command again.")
+    : IOException($"{path} changed after it was hashed: it had {expectedSize:N0} bytes then and {actualSize:N0} now. Nothing of it was stored; run the command again.")
 {
     public string Path { get; } = path;
     public long ExpectedSize { get; } = expectedSize;

@@ -87,7 +87,7 @@ public sealed class BlobBatchUploadTests(CliApp app) : IDisposable
 
         Assert.Equal(1, handler.Requests);
         Assert.Equal((changed.Path, 1_000L, 2_000L), (error.Path, error.ExpectedSize, error.ActualSize));
-        Assert.Contains("changed while it was uploaded", error.Message);
+        Assert.Contains("changed after it was hashed", error.Message);
     }
 
     [Fact]
