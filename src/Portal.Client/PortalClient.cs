@@ -100,6 +100,11 @@ public sealed partial class PortalClient : IDisposable
                 {
                     response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
                 }
+                catch (HttpRequestException ex) when (ex.InnerException is BlobFileChangedException changed)
+                {
+                    // Sending again would read the same changed file: report it as it is.
+                    throw changed;
+                }
                 catch (HttpRequestException) when (retriesLeft)
                 {
                     await BackOffAsync(attempt, ct).ConfigureAwait(false);

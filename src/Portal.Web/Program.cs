@@ -25,6 +25,7 @@ builder.Services.AddPortalOpenApi();
 builder.Services.AddPortalJobsHost();
 builder.Services.AddPortalUi();
 builder.Services.AddPortalRateLimits();
+builder.Services.AddPortalKestrelBuffers();
 
 var app = builder.Build();
 var role = PortalRoles.Read(app.Configuration);

@@ -166,7 +166,7 @@ internal static class ArtifactPutCommand
             }
             else
             {
-                await client.PutBlobBatchAsync(unit.Select(f => new BlobFile(f.Digest, f.File.FullName)).ToList(), cli.IsTerminal ? progress : null, token);
+                await client.PutBlobBatchAsync(unit.Select(f => new BlobFile(f.Digest, f.File.FullName, f.Size)).ToList(), cli.IsTerminal ? progress : null, token);
             }
             for (var i = 0; i < unit.Count; i++)
                 step.FileDone();

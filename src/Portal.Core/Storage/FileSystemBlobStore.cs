@@ -218,30 +218,32 @@ public sealed class FileSystemBlobStore : IBlobStore
         {
             await using (var file = OpenTempFile(temp))
             {
-                // Double buffering: while one chunk is written (on a pool thread) and hashed (here), the next one is
-                // read. This keeps a put close to copy speed even though every byte is also hashed. Chunks are filled
-                // to the buffer size: a request body arrives in small segments, and a write per segment costs more.
+                // Double buffering: while one chunk is hashed and written (here), the next one is read. Bytes keep
+                // arriving while the disk write runs, so a put stays close to copy speed even though every byte is also
+                // hashed. The write is synchronous on purpose: an asynchronous file write on Unix is the same system
+                // call on a pool thread, and that hand-over (once per chunk, so once per small blob) cost more CPU
+                // than the call itself. Chunks are filled to the buffer size: a request body arrives in small segments,
+                // and a write per segment costs more.
                 var read = await content.ReadAtLeastAsync(current.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken);
                 while (read > 0)
                 {
                     size += read;
                     if (size > maxSize)
                         throw TooLarge(maxSize.Value);
-                    var write = file.WriteAsync(current.AsMemory(0, read), cancellationToken).AsTask();
-                    int nextRead;
+                    var nextRead = content.ReadAtLeastAsync(next.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken).AsTask();
                     try
                     {
                         hash.AppendData(current, 0, read);
-                        nextRead = await content.ReadAtLeastAsync(next.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken);
+                        file.Write(current, 0, read);
                     }
-                    finally
+                    catch
                     {
-                        // Never leave a write in flight on a buffer that goes back to the pool or a file being closed.
-                        await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        // Never leave a read in flight on a buffer that goes back to the pool.
+                        await ((Task)nextRead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        throw;
                     }
-                    await write;
+                    read = await nextRead;
                     (current, next) = (next, current);
-                    read = nextRead;
                 }
                 // The rename must not become visible before the bytes are durable, or a crash could leave a
                 // correctly named blob with missing content.
