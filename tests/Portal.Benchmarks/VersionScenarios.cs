@@ -35,12 +35,18 @@ public static class VersionScenarios
 
     /// <summary>
     /// Indexes the blobs of the ranges just stored, as the portal does in the background once uploads are quiet, and
-    /// reports how long that took. Run between measured uploads, so that none of them shares the database with it.
+    /// copies the log that wrote into the database file (the portal's checkpointer does that within a second), then
+    /// reports how long both took. Run between measured uploads, so that none of them shares the disk with that work.
     /// </summary>
     private static async Task IndexBacklogAsync(BenchContext context, string scenario, string figure)
     {
         var indexer = context.Services.GetRequiredService<BlobRangeIndexer>();
-        var (ranges, ms) = await BenchContext.TimeAsync(() => indexer.DrainAsync());
+        var (ranges, ms) = await BenchContext.TimeAsync(async () =>
+        {
+            var indexed = await indexer.DrainAsync();
+            await SqliteCheckpointer.CheckpointAsync(context.App.Database.ConnectionString, default);
+            return indexed;
+        });
         BenchContext.Report(scenario, figure, ms, "ms");
         _ = ranges;
     }
@@ -90,10 +96,14 @@ public static class VersionScenarios
             BenchContext.Report("million", "ranges_in_version", after.Count, "ranges");
             BenchContext.Report("million", "patch_10_new_ranges", after.Except(before).Count(), "ranges");
 
-            // Warm-up once (query compilation), then measure.
-            await VersionDiff.ComputeAsync(db, v0, v1, default);
-            var (diff, diffMs) = await BenchContext.TimeAsync(() => VersionDiff.ComputeAsync(db, v0, v1, default));
-            BenchContext.Report("million", "diff", diffMs, "ms");
+            // Warm-up once (query compilation), then the median of five, with the slowest.
+            var diff = await VersionDiff.ComputeAsync(db, v0, v1, default);
+            var times = new List<double>();
+            for (var round = 0; round < 5; round++)
+                times.Add((await BenchContext.TimeAsync(() => VersionDiff.ComputeAsync(db, v0, v1, default))).Milliseconds);
+            times.Sort();
+            BenchContext.Report("million", "diff", times[2], "ms");
+            BenchContext.Report("million", "diff_slowest_of_5", times[^1], "ms");
             BenchContext.Report("million", "diff_changes", diff.Items.Count, "changes");
         }
 
