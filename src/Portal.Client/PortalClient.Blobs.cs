@@ -69,15 +69,15 @@ public sealed partial class PortalClient
     /// A file whose length no longer matches is reported as <see cref="BlobFileChangedException"/>, not retried.
     /// </remarks>
     /// <exception cref="BlobFileChangedException">A file's length differs from its <see cref="BlobFile.Size"/>.</exception>
-    public async Task<IReadOnlyList<BlobPutResponse>> PutBlobBatchAsync(IReadOnlyList<BlobFile> files, IProgress<long>? progress = null, CancellationToken ct = default)
+    public Task<IReadOnlyList<BlobPutResponse>> PutBlobBatchAsync(IReadOnlyList<BlobFile> files, IProgress<long>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(files);
-        return await SendForAsync<IReadOnlyList<BlobPutResponse>>(() =>
+        return SendForAsync<IReadOnlyList<BlobPutResponse>>(() =>
         {
             var content = new TarBatchContent(files, progress);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
             return new HttpRequestMessage(HttpMethod.Post, "api/v1/blobs/batch") { Content = content };
-        }, idempotent: true, ct).ConfigureAwait(false);
+        }, idempotent: true, ct);
     }
 
     /// <summary>

@@ -102,15 +102,15 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
             ContentDigest.Validate(digest);
 
         var distinct = digests.Distinct(StringComparer.Ordinal).ToList();
-        var stored = await StoredAmongAsync(distinct, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var stored = await StoredAmongAsync(db, distinct, ct);
         return new MissingBlobsResponse(distinct.Where(d => !stored.Contains(d)).ToList());
     }
 
     /// <summary>Which of <paramref name="digests"/> are stored and not known to be corrupt.</summary>
-    internal async Task<HashSet<string>> StoredAmongAsync(IReadOnlyCollection<string> digests, CancellationToken ct)
+    internal static async Task<HashSet<string>> StoredAmongAsync(PortalDbContext db, IReadOnlyCollection<string> digests, CancellationToken ct)
     {
         var stored = new HashSet<string>(StringComparer.Ordinal);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         foreach (var chunk in digests.Chunk(LookupChunk))
         {
             var found = await db.StoredBlobs.AsNoTracking()

@@ -41,9 +41,7 @@ internal static class VersionQueries
     public static async Task<List<string>> MissingAmongAsync(PortalDbContext db, IReadOnlyCollection<string> digests, int limit, CancellationToken ct)
     {
         var distinct = digests.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in distinct.Chunk(BlobUploads.LookupChunk))
-            stored.UnionWith(await db.StoredBlobs.AsNoTracking().Where(b => chunk.Contains(b.Digest) && !b.Corrupt).Select(b => b.Digest).ToListAsync(ct));
+        var stored = await BlobUploads.StoredAmongAsync(db, distinct, ct);
         return distinct.Where(d => !stored.Contains(d)).Take(limit).ToList();
     }
 
