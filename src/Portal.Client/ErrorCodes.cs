@@ -29,6 +29,8 @@ public static class ErrorCodes
     public const string StorageFull = "storage_full";
     public const string PathInvalid = "path_invalid";
     public const string PathDuplicate = "path_duplicate";
+    public const string PathConflict = "path_conflict";
+    public const string SizeMismatch = "size_mismatch";
     public const string SizeInvalid = "size_invalid";
     public const string RefInvalid = "ref_invalid";
     public const string ManifestMalformed = "manifest_malformed";

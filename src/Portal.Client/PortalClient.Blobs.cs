@@ -12,14 +12,16 @@ public sealed partial class PortalClient
     /// Streams a file as the blob <paramref name="digest"/> (lower-case SHA-256 hex). The file is reopened for every
     /// attempt, so a retry after a dropped connection sends the whole blob again; the server stores it once.
     /// </summary>
-    public Task<BlobPutResponse> PutBlobAsync(string digest, string filePath, IProgress<long>? progress = null, CancellationToken ct = default) =>
-        PutBlobAsync(digest, () => new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan), progress, ct);
+    /// <param name="project">The project the blob is for: it then holds the blob, and its versions may name it. Without
+    /// one the blob is recorded as the caller's own upload.</param>
+    public Task<BlobPutResponse> PutBlobAsync(string digest, string filePath, IProgress<long>? progress = null, string? project = null, CancellationToken ct = default) =>
+        PutBlobAsync(digest, () => new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan), progress, project, ct);
 
     /// <summary>
     /// Streams a blob from <paramref name="openContent"/>, called once per attempt (the stream is disposed after).
     /// <paramref name="progress"/> receives byte counts as they are sent (a retry reports its bytes again).
     /// </summary>
-    public async Task<BlobPutResponse> PutBlobAsync(string digest, Func<Stream> openContent, IProgress<long>? progress = null, CancellationToken ct = default)
+    public async Task<BlobPutResponse> PutBlobAsync(string digest, Func<Stream> openContent, IProgress<long>? progress = null, string? project = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(openContent);
         var streams = new List<Stream>();
@@ -33,7 +35,7 @@ public sealed partial class PortalClient
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 if (stream.CanSeek)
                     content.Headers.ContentLength = stream.Length - stream.Position;
-                return new HttpRequestMessage(HttpMethod.Put, $"api/v1/blobs/sha256/{Escape(digest)}") { Content = content };
+                return new HttpRequestMessage(HttpMethod.Put, $"api/v1/blobs/sha256/{Escape(digest)}{ProjectQuery(project)}") { Content = content };
             }, idempotent: true, ct).ConfigureAwait(false);
         }
         finally
@@ -44,15 +46,15 @@ public sealed partial class PortalClient
     }
 
     /// <summary>
-    /// The digests the portal does not hold yet, asked in batches of <see cref="MissingBlobsRequest.MaxDigests"/>.
-    /// Read-only on the server, so it is retried like a read.
+    /// The digests not present for the caller (or, with <paramref name="project"/>, for that project) yet, asked in
+    /// batches of <see cref="MissingBlobsRequest.MaxDigests"/>. Read-only on the server, so it is retried like a read.
     /// </summary>
-    public async Task<IReadOnlyList<string>> FindMissingBlobsAsync(IEnumerable<string> digests, CancellationToken ct = default)
+    public async Task<IReadOnlyList<string>> FindMissingBlobsAsync(IEnumerable<string> digests, string? project = null, CancellationToken ct = default)
     {
         var missing = new List<string>();
         foreach (var batch in digests.Distinct(StringComparer.Ordinal).Chunk(MissingBlobsRequest.MaxDigests))
         {
-            var answer = await PostAsync<MissingBlobsResponse>("api/v1/blobs/missing", new MissingBlobsRequest(batch), ct, idempotent: true).ConfigureAwait(false);
+            var answer = await PostAsync<MissingBlobsResponse>("api/v1/blobs/missing", new MissingBlobsRequest(batch, project), ct, idempotent: true).ConfigureAwait(false);
             missing.AddRange(answer.Missing);
         }
 
@@ -69,16 +71,18 @@ public sealed partial class PortalClient
     /// A file whose length no longer matches is reported as <see cref="BlobFileChangedException"/>, not retried.
     /// </remarks>
     /// <exception cref="BlobFileChangedException">A file's length differs from its <see cref="BlobFile.Size"/>.</exception>
-    public Task<IReadOnlyList<BlobPutResponse>> PutBlobBatchAsync(IReadOnlyList<BlobFile> files, IProgress<long>? progress = null, CancellationToken ct = default)
+    public Task<IReadOnlyList<BlobPutResponse>> PutBlobBatchAsync(IReadOnlyList<BlobFile> files, IProgress<long>? progress = null, string? project = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(files);
         return SendForAsync<IReadOnlyList<BlobPutResponse>>(() =>
         {
             var content = new TarBatchContent(files, progress);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-            return new HttpRequestMessage(HttpMethod.Post, "api/v1/blobs/batch") { Content = content };
+            return new HttpRequestMessage(HttpMethod.Post, $"api/v1/blobs/batch{ProjectQuery(project)}") { Content = content };
         }, idempotent: true, ct);
     }
+
+    private static string ProjectQuery(string? project) => string.IsNullOrEmpty(project) ? "" : "?project=" + Uri.EscapeDataString(project);
 
     /// <summary>
     /// A tar stream of files, each entry named by the file's digest, produced as the request body is sent. Entries are

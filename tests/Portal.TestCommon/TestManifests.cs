@@ -60,6 +60,10 @@ public static class TestManifests
         version.FileCount = summary.FileCount;
         version.TotalSize = summary.TotalSize;
         db.ArtifactVersions.Add(version);
+        // As a commit leaves it: the project holds every blob its committed versions name.
+        var held = new HashSet<string>(await db.ProjectBlobs.Where(p => p.ProjectId == projectId).Select(p => p.Digest).ToListAsync(), StringComparer.Ordinal);
+        foreach (var digest in sorted.Where(e => e.Ref is null).Select(e => e.Digest).Distinct(StringComparer.Ordinal).Where(held.Add))
+            db.ProjectBlobs.Add(new ProjectBlob { ProjectId = projectId, Digest = digest, Since = DateTimeOffset.UtcNow });
         await db.SaveChangesAsync();
         return version.Id;
     }

@@ -149,7 +149,7 @@ internal static class ArtifactPutCommand
         IReadOnlyList<HashedFile> hashed, int parallel, ProgressDisplay display, CancellationToken ct)
     {
         IReadOnlyList<string> missing = created.MissingDigestsTruncated
-            ? await client.FindMissingBlobsAsync(hashed.Select(f => f.Digest), ct)
+            ? await client.FindMissingBlobsAsync(hashed.Select(f => f.Digest), slug, ct)
             : created.MissingDigests;
         var byDigest = hashed.GroupBy(f => f.Digest, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var uploads = missing
@@ -162,11 +162,11 @@ internal static class ArtifactPutCommand
         {
             if (unit.Count == 1)
             {
-                await client.PutBlobAsync(unit[0].Digest, unit[0].File.FullName, cli.IsTerminal ? progress : null, token);
+                await client.PutBlobAsync(unit[0].Digest, unit[0].File.FullName, cli.IsTerminal ? progress : null, slug, token);
             }
             else
             {
-                await client.PutBlobBatchAsync(unit.Select(f => new BlobFile(f.Digest, f.File.FullName, f.Size)).ToList(), cli.IsTerminal ? progress : null, token);
+                await client.PutBlobBatchAsync(unit.Select(f => new BlobFile(f.Digest, f.File.FullName, f.Size)).ToList(), cli.IsTerminal ? progress : null, slug, token);
             }
             for (var i = 0; i < unit.Count; i++)
                 step.FileDone();

@@ -5,8 +5,12 @@ namespace Portal.Client.Models;
 /// <summary>Answer to <c>PUT /api/v1/blobs/sha256/{digest}</c>.</summary>
 public sealed record BlobPutResponse(string Digest, long Size, bool AlreadyStored);
 
-/// <summary>Body of <c>POST /api/v1/blobs/missing</c>: at most <see cref="MaxDigests"/> digests.</summary>
-public sealed record MissingBlobsRequest(IReadOnlyList<string>? Digests)
+/// <summary>
+/// Body of <c>POST /api/v1/blobs/missing</c>: at most <see cref="MaxDigests"/> digests. With <see cref="Project"/>, a
+/// digest counts as present only when that project holds it (what a version of the project may name without
+/// uploading); without, when a project the caller can read holds it or the caller uploaded it.
+/// </summary>
+public sealed record MissingBlobsRequest(IReadOnlyList<string>? Digests, string? Project = null)
 {
     public const int MaxDigests = 10_000;
 }

@@ -44,6 +44,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<StoredBlob> StoredBlobs => Set<StoredBlob>();
 
+    public DbSet<ProjectBlob> ProjectBlobs => Set<ProjectBlob>();
+
+    public DbSet<UserBlob> UserBlobs => Set<UserBlob>();
+
     public DbSet<LineageEdge> LineageEdges => Set<LineageEdge>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();

@@ -550,6 +550,27 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("ManifestRanges");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ProjectId", "Digest");
+
+                    b.HasIndex("Digest");
+
+                    b.ToTable("ProjectBlobs");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.Property<string>("RangeDigest")
@@ -629,6 +650,27 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasKey("RangeDigest");
 
                     b.ToTable("UnindexedRanges");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UserBlob", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId", "Digest");
+
+                    b.HasIndex("Digest");
+
+                    b.ToTable("UserBlobs");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.VersionRange", b =>
@@ -2013,6 +2055,15 @@ namespace Portal.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
@@ -2027,6 +2078,15 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
                         .WithOne()
                         .HasForeignKey("Portal.Core.Features.Artifacts.UnindexedRange", "RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UserBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Access.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

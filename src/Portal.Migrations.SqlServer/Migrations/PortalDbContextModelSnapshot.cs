@@ -553,6 +553,27 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.ToTable("ManifestRanges");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("char(64)")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("ProjectId", "Digest");
+
+                    b.HasIndex("Digest");
+
+                    b.ToTable("ProjectBlobs");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.Property<string>("RangeDigest")
@@ -632,6 +653,27 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.HasKey("RangeDigest");
 
                     b.ToTable("UnindexedRanges");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UserBlob", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("nvarchar(450)");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("char(64)")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("UserId", "Digest");
+
+                    b.HasIndex("Digest");
+
+                    b.ToTable("UserBlobs");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.VersionRange", b =>
@@ -2016,6 +2058,15 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
@@ -2030,6 +2081,15 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
                         .WithOne()
                         .HasForeignKey("Portal.Core.Features.Artifacts.UnindexedRange", "RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UserBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Access.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

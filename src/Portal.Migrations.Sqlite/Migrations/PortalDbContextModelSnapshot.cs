@@ -539,6 +539,27 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("ManifestRanges");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ProjectId", "Digest");
+
+                    b.HasIndex("Digest");
+
+                    b.ToTable("ProjectBlobs");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.Property<string>("RangeDigest")
@@ -618,6 +639,27 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasKey("RangeDigest");
 
                     b.ToTable("UnindexedRanges");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UserBlob", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "Digest");
+
+                    b.HasIndex("Digest");
+
+                    b.ToTable("UserBlobs");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.VersionRange", b =>
@@ -1982,6 +2024,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.RangeEntry", b =>
                 {
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
@@ -1996,6 +2047,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasOne("Portal.Core.Features.Artifacts.ManifestRange", null)
                         .WithOne()
                         .HasForeignKey("Portal.Core.Features.Artifacts.UnindexedRange", "RangeDigest")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.UserBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Access.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -10,24 +10,28 @@ using Portal.Core.Storage;
 namespace Portal.Core.Features.Artifacts;
 
 /// <summary>
-/// Blob upload and the "which of these do you still need?" question. Blobs are not owned by a project (the same bytes
-/// are stored once for everyone), so the right to upload is "contributor somewhere"; what a blob belongs to is decided
-/// by the manifests that name it.
+/// Blob upload and the "which of these do you still need?" question. The store keeps each blob once for everyone, but
+/// a digest is present for a project only when the project holds it (<see cref="ProjectBlob"/>): an upload names the
+/// project it is for (or, without one, is recorded as the uploader's, <see cref="UserBlob"/>). Uploading bytes the
+/// store already has proves possession: they are hashed like any upload and nothing new is stored.
 /// </summary>
-public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IBlobStore store, IOptions<BlobStoreOptions> options, TimeProvider clock)
+public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IBlobStore store, ProjectAccess access, IOptions<BlobStoreOptions> options, TimeProvider clock)
 {
     // SQL Server allows 2,100 parameters per command and EF Core 10 sends a Contains list as one parameter per item.
     internal const int LookupChunk = 1000;
 
     public long MaxBlobBytes => options.Value.MaxBlobBytes;
 
-    /// <summary>Streams <paramref name="content"/> into the store under <paramref name="digest"/> and records it.</summary>
+    /// <summary>
+    /// Streams <paramref name="content"/> into the store under <paramref name="digest"/> and records it, as held by
+    /// <paramref name="projectSlug"/> (Contributor there) or, without one, by the uploader.
+    /// </summary>
     /// <exception cref="PortalException">400 <c>digest_invalid</c>, 422 <c>digest_mismatch</c>, 413 <c>blob_too_large</c>,
-    /// 403 when the user may not upload.</exception>
-    public async Task<BlobPutResponse> PutAsync(ClaimsPrincipal user, string digest, Stream content, long? declaredLength, CancellationToken ct = default)
+    /// 403 when the user may not upload, 404 for a project the user is not a member of.</exception>
+    public async Task<BlobPutResponse> PutAsync(ClaimsPrincipal user, string digest, Stream content, long? declaredLength, string? projectSlug = null, CancellationToken ct = default)
     {
         ContentDigest.Validate(digest);
-        await RequireUploaderAsync(user, ct);
+        var holder = await RequireUploaderAsync(user, projectSlug, ct);
         var max = MaxBlobBytes;
         if (declaredLength > max)
             throw TooLarge(max);
@@ -35,7 +39,7 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         var result = await store.PutAsync(digest, content, max, ct);
         // Recorded after the bytes are in place: a StoredBlob row always means the store holds verified bytes.
         // An existing blob without a row (row lost, or stored by a job) gets its row now.
-        await RecordAsync(result, ct);
+        await RecordAllAsync([result], holder, ct);
         return new BlobPutResponse(result.Digest, result.Size, result.AlreadyExisted);
     }
 
@@ -44,9 +48,9 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
     /// (optionally under <c>sha256/</c>). Each entry is verified like a single upload; the first bad entry stops the
     /// batch with its name in the error, and the entries before it stay stored (they were verified).
     /// </summary>
-    public async Task<IReadOnlyList<BlobPutResponse>> PutBatchAsync(ClaimsPrincipal user, Stream tar, CancellationToken ct = default)
+    public async Task<IReadOnlyList<BlobPutResponse>> PutBatchAsync(ClaimsPrincipal user, Stream tar, string? projectSlug = null, CancellationToken ct = default)
     {
-        await RequireUploaderAsync(user, ct);
+        var holder = await RequireUploaderAsync(user, projectSlug, ct);
         var results = new List<BlobPutResponse>();
         var stored = new List<BlobPutResult>();
         try
@@ -79,7 +83,7 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         finally
         {
             // Whatever was verified and stored is recorded, even when a later entry failed.
-            await RecordAllAsync(stored, CancellationToken.None);
+            await RecordAllAsync(stored, holder, CancellationToken.None);
         }
 
         return results;
@@ -87,10 +91,14 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
 
     public const int MaxBatchEntries = 10_000;
 
-    /// <summary>The digests among <paramref name="request"/> that the portal does not hold (corrupt ones count as missing).</summary>
+    /// <summary>
+    /// The digests among <paramref name="request"/> that are not present for the caller: stored, intact and held by
+    /// the request's project, or (without one) by a project the caller can read or by the caller's own uploads.
+    /// Nothing about blobs outside that is revealed.
+    /// </summary>
     public async Task<MissingBlobsResponse> MissingAsync(ClaimsPrincipal user, MissingBlobsRequest request, CancellationToken ct = default)
     {
-        await RequireUploaderAsync(user, ct);
+        var holder = await RequireUploaderAsync(user, request.Project, ct);
         var digests = request.Digests ?? [];
         if (digests.Count > MissingBlobsRequest.MaxDigests)
         {
@@ -103,71 +111,85 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
 
         var distinct = digests.Distinct(StringComparer.Ordinal).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var stored = await StoredAmongAsync(db, distinct, ct);
-        return new MissingBlobsResponse(distinct.Where(d => !stored.Contains(d)).ToList());
+        var present = holder.ProjectId is { } projectId
+            ? BlobPossession.PresentFor(db, projectId, [holder.UserId])
+            : BlobPossession.PresentForUser(db, holder.UserId, await db.Users.Where(u => u.Id == holder.UserId).Select(u => u.IsSiteAdmin).SingleAsync(ct));
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in distinct.Chunk(LookupChunk))
+            found.UnionWith(await present.AsNoTracking().Where(b => chunk.Contains(b.Digest)).Select(b => b.Digest).ToListAsync(ct));
+        return new MissingBlobsResponse(distinct.Where(d => !found.Contains(d)).ToList());
     }
 
-    /// <summary>Which of <paramref name="digests"/> are stored and not known to be corrupt.</summary>
-    internal static async Task<HashSet<string>> StoredAmongAsync(PortalDbContext db, IReadOnlyCollection<string> digests, CancellationToken ct)
-    {
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in digests.Chunk(LookupChunk))
-        {
-            var found = await db.StoredBlobs.AsNoTracking()
-                .Where(b => chunk.Contains(b.Digest) && !b.Corrupt)
-                .Select(b => b.Digest)
-                .ToListAsync(ct);
-            stored.UnionWith(found);
-        }
-        return stored;
-    }
+    /// <summary>Records blobs a server-side job put into the store itself for a project (ingestion), so its commits find them.</summary>
+    internal Task RecordStoredAsync(IReadOnlyCollection<BlobPutResult> results, Guid projectId, string userId, CancellationToken ct) =>
+        RecordAllAsync(results, new Holder(userId, projectId), ct);
 
-    private async Task RecordAsync(BlobPutResult result, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await db.StoredBlobs.AnyAsync(b => b.Digest == result.Digest, ct))
-            return;
+    /// <summary>Who an upload is recorded for: the project it names, else the uploader.</summary>
+    private sealed record Holder(string UserId, Guid? ProjectId);
 
-        db.StoredBlobs.Add(new StoredBlob { Digest = result.Digest, Size = result.Size, StoredAt = clock.GetUtcNow() });
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
-        {
-            // A parallel upload of the same bytes recorded it first; the blob is stored either way.
-        }
-    }
-
-    /// <summary>Records blobs a server-side job put into the store itself (ingestion), so commits find them.</summary>
-    internal Task RecordStoredAsync(IReadOnlyCollection<BlobPutResult> results, CancellationToken ct) => RecordAllAsync(results, ct);
-
-    private async Task RecordAllAsync(IReadOnlyCollection<BlobPutResult> results, CancellationToken ct)
+    private async Task RecordAllAsync(IReadOnlyCollection<BlobPutResult> results, Holder holder, CancellationToken ct)
     {
         if (results.Count == 0)
             return;
         var known = new HashSet<string>(StringComparer.Ordinal);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        foreach (var chunk in results.Select(r => r.Digest).Distinct().Chunk(LookupChunk))
+        var digests = results.Select(r => r.Digest).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var chunk in digests.Chunk(LookupChunk))
             known.UnionWith(await db.StoredBlobs.Where(b => chunk.Contains(b.Digest)).Select(b => b.Digest).ToListAsync(ct));
         var now = clock.GetUtcNow();
-        foreach (var result in results.DistinctBy(r => r.Digest).Where(r => !known.Contains(r.Digest)))
-            db.StoredBlobs.Add(new StoredBlob { Digest = result.Digest, Size = result.Size, StoredAt = now });
+        var fresh = results.DistinctBy(r => r.Digest).Where(r => !known.Contains(r.Digest)).ToList();
+        if (fresh.Count > 0)
+        {
+            db.StoredBlobs.AddRange(fresh.Select(r => new StoredBlob { Digest = r.Digest, Size = r.Size, StoredAt = now }));
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+            {
+                // A parallel upload recorded some of them first: record the rest one by one.
+                db.ChangeTracker.Clear();
+                foreach (var result in fresh)
+                    await RecordOneAsync(result, now, ct);
+            }
+            db.ChangeTracker.Clear();
+        }
+
+        // Possession after the blob row: a holder row always names a stored blob.
+        if (holder.ProjectId is { } projectId)
+            await BlobPossession.HoldAsync(db, projectId, digests, now, ct);
+        else
+            await BlobPossession.HoldAsync(db, holder.UserId, digests, now, ct);
+    }
+
+    private async Task RecordOneAsync(BlobPutResult result, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.StoredBlobs.AnyAsync(b => b.Digest == result.Digest, ct))
+            return;
+        db.StoredBlobs.Add(new StoredBlob { Digest = result.Digest, Size = result.Size, StoredAt = now });
         try
         {
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
         {
-            // A parallel upload recorded some of them first: record the rest one by one.
-            foreach (var result in results)
-                await RecordAsync(result, ct);
+            // Recorded by a parallel upload of the same bytes; the blob is stored either way.
         }
     }
 
-    private async Task RequireUploaderAsync(ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>
+    /// Uploading needs the Contributor role in the named project, or (without one) in at least one project. Returns
+    /// whom the upload is recorded for.
+    /// </summary>
+    private async Task<Holder> RequireUploaderAsync(ClaimsPrincipal user, string? projectSlug, CancellationToken ct)
     {
         var userId = ProjectAccess.UserId(user) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
+        if (!string.IsNullOrEmpty(projectSlug))
+        {
+            var grant = await access.RequireAsync(user, projectSlug, ProjectRole.Contributor, ct);
+            return new Holder(userId, grant.Project.Id);
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var allowed = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
@@ -175,6 +197,7 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
             .AnyAsync(u => u.IsSiteAdmin || db.Memberships.Any(m => m.UserId == userId && m.Role != ProjectRole.Viewer), ct);
         if (!allowed)
             throw PortalException.Forbidden("Uploading blobs needs the Contributor role in at least one project. Ask a project admin to change your role.");
+        return new Holder(userId, null);
     }
 
     private static PortalException TooLarge(long max) =>

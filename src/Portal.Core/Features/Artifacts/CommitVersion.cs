@@ -110,13 +110,18 @@ public sealed class CommitVersion(
             if (version.State != VersionState.Pending)
                 throw NotPending(version);
 
-            var missing = await VersionQueries.MissingDigestsAsync(db, version.Id, MissingListed, ct);
+            var scope = new VersionScope(version.Id, grant.Project.Id, new[] { version.CreatedById, grant.UserId }.OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+            var missing = await VersionQueries.MissingDigestsAsync(db, scope, MissingListed, ct);
             if (missing.Count > 0)
             {
                 throw PortalException.Conflict(ErrorCodes.BlobsMissing,
                     $"Version {version.Id} cannot be committed: {(missing.Count < MissingListed ? missing.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "at least " + MissingListed)} of its blobs are not uploaded yet. Upload them with PUT /api/v1/blobs/sha256/{{digest}} and commit again.",
                     new Dictionary<string, object?> { ["missingDigests"] = missing });
             }
+            // Every blob is present now, so every size can be checked against the blob it names.
+            var mismatches = await VersionQueries.SizeMismatchesAsync(db, scope, SizeMismatch.Listed, ct);
+            if (mismatches.Count > 0)
+                throw SizeMismatch.Refusal(mismatches);
 
             var now = clock.GetUtcNow();
             var latestAlias = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifactId && a.Name == ArtifactNames.Latest, ct);
@@ -134,6 +139,11 @@ public sealed class CommitVersion(
                     return (new CommitVersionResponse(CreateVersionStatus.Unchanged, await VersionQueries.ToResponseAsync(db, artifact, latest, ct)), null);
                 }
             }
+
+            // The project holds every blob of its committed versions from now on, also those that were present only
+            // through the uploads of the version's users.
+            var notYetHeld = await VersionQueries.NotYetHeldAsync(db, scope, ct);
+            db.ProjectBlobs.AddRange(notYetHeld.Select(d => new ProjectBlob { ProjectId = grant.Project.Id, Digest = d, Since = now }));
 
             var previousVersionId = latestAlias?.VersionId;
             version.Index = artifact.NextVersionIndex;

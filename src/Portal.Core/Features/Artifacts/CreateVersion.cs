@@ -47,9 +47,9 @@ public sealed class CreateVersion(
         IReadOnlyList<ManifestEntryModel> upserts, IReadOnlyList<string> deletes, CancellationToken ct = default)
     {
         var patch = new ManifestPatch(upserts.Select((e, i) => ToEntry(e, i + 1)), deletes);
-        // Every other entry comes from the committed base, whose blobs were checked when it committed and are kept
-        // since it names them: only the upserted blobs can be missing.
-        var newBlobs = patch.Upserts.Where(e => e.Ref is null).Select(e => e.Digest).ToList();
+        // Every other entry comes from the committed base, whose blobs were present and sizes checked when it
+        // committed, and which its project holds since: only the upserted blobs can be missing or mismatched.
+        var newBlobs = patch.Upserts.Where(e => e.Ref is null).ToList();
         return CreateAsync(user, slug, name, fields, (artifact, write) =>
         {
             var baseVersion = artifact?.BaseVersion ?? throw BaseNotFound(name, baseReference);
@@ -62,7 +62,7 @@ public sealed class CreateVersion(
     private async Task<CreateVersionResponse> CreateAsync(
         ClaimsPrincipal user, string slug, string name, NewVersionFields fields,
         Func<ExistingArtifact?, Func<BuiltRange, CancellationToken, ValueTask>, Task<ManifestSummary>> buildManifest, CancellationToken ct,
-        string? baseReference = null, IReadOnlyCollection<string>? onlyNewBlobs = null)
+        string? baseReference = null, IReadOnlyList<ManifestEntry>? onlyNewBlobs = null)
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         ArtifactNames.ValidateName(name);
@@ -89,6 +89,18 @@ public sealed class CreateVersion(
                     throw BaseNotFound(name, baseReference);
             }
             existing = artifact is null ? null : new ExistingArtifact(artifact, baseVersion);
+            if (onlyNewBlobs is not null)
+            {
+                // A patch's new entries are few and in memory: their sizes are checked before anything is stored.
+                var present = await VersionQueries.PresentSizesAsync(db, new VersionScope(Guid.Empty, grant.Project.Id, [grant.UserId]), onlyNewBlobs.Select(e => e.Digest).ToList(), ct);
+                var mismatches = onlyNewBlobs
+                    .Where(e => present.TryGetValue(e.Digest, out var size) && size != e.Size)
+                    .Select(e => new SizeMismatch(e.Path, e.Digest, e.Size, present[e.Digest]))
+                    .Take(SizeMismatch.Listed)
+                    .ToList();
+                if (mismatches.Count > 0)
+                    throw SizeMismatch.Refusal(mismatches);
+            }
         }
 
         ManifestSummary summary;
@@ -143,9 +155,21 @@ public sealed class CreateVersion(
             }
         }
 
+        var scope = new VersionScope(version.Id, grant.Project.Id, [grant.UserId]);
+        if (onlyNewBlobs is null)
+        {
+            var mismatches = await VersionQueries.SizeMismatchesAsync(context, scope, SizeMismatch.Listed, ct);
+            if (mismatches.Count > 0)
+            {
+                // Refused: the pending row never becomes visible, and garbage collection releases its ranges.
+                await context.ArtifactVersions.Where(v => v.Id == version.Id && v.State == VersionState.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, VersionState.Failed), CancellationToken.None);
+                throw SizeMismatch.Refusal(mismatches);
+            }
+        }
         var missing = onlyNewBlobs is null
-            ? await VersionQueries.MissingDigestsAsync(context, version.Id, CreateVersionResponse.MaxMissingDigests + 1, ct)
-            : await VersionQueries.MissingAmongAsync(context, onlyNewBlobs, CreateVersionResponse.MaxMissingDigests + 1, ct);
+            ? await VersionQueries.MissingDigestsAsync(context, scope, CreateVersionResponse.MaxMissingDigests + 1, ct)
+            : await VersionQueries.MissingAmongAsync(context, scope, onlyNewBlobs.Select(e => e.Digest).ToList(), CreateVersionResponse.MaxMissingDigests + 1, ct);
         var truncated = missing.Count > CreateVersionResponse.MaxMissingDigests;
         if (truncated)
             missing.RemoveAt(missing.Count - 1);

@@ -80,7 +80,7 @@ public sealed class DemoArtifacts(
             var bytes = Encoding.UTF8.GetBytes(text);
             var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
             using var content = new MemoryStream(bytes);
-            await blobs.PutAsync(admin, digest, content, bytes.Length, ct);
+            await blobs.PutAsync(admin, digest, content, bytes.Length, slug, ct);
             entries.Add(new ManifestEntryModel(path, digest, bytes.Length));
         }
 

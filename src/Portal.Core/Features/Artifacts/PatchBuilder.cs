@@ -55,6 +55,20 @@ public static class PatchBuilder
         var (final, summary) = builder.Complete();
         if (final is not null)
             await onRange(final, ct);
+
+        // Untouched ranges were appended unread; where one of them may hold a file that an upsert needs as a
+        // folder (or the other way round), its entries decide.
+        if (builder.PathConflictSuspects.Count > 0)
+        {
+            var entries = new Dictionary<string, IReadOnlyList<ManifestEntry>>(StringComparer.Ordinal);
+            foreach (var digest in builder.PathConflictSuspects.SelectMany(s => new[] { s.FileRange, s.InsideRange }).OfType<string>().Distinct(StringComparer.Ordinal))
+                entries[digest] = await VersionManifest.LoadRangeEntriesAsync(db, digest, ct);
+            foreach (var suspect in builder.PathConflictSuspects)
+            {
+                if (suspect.Confirm(entries) is { } inside)
+                    throw PathConflicts.Conflict(suspect.File, inside);
+            }
+        }
         return summary;
     }
 }

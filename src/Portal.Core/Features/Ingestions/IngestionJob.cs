@@ -102,13 +102,13 @@ public sealed class IngestionJob(
             stored.Add(result);
             if (stored.Count >= 500)
             {
-                await blobRecords.RecordStoredAsync(stored, token);
+                await blobRecords.RecordStoredAsync(stored, ingestion.ProjectId, ingestion.CreatedById, token);
                 stored.Clear();
             }
         }
 
         await WriteEntriesAsync(ingestion, files, manifest, progress, RecordAsync, ct);
-        await blobRecords.RecordStoredAsync(stored, ct);
+        await blobRecords.RecordStoredAsync(stored, ingestion.ProjectId, ingestion.CreatedById, ct);
     }
 
     private async Task WriteEntriesAsync(Ingestion ingestion, List<IngestionFile> files, ManifestNdjsonWriter manifest, IngestionProgress progress,

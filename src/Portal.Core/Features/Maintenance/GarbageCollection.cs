@@ -114,6 +114,10 @@ public sealed class GarbageCollection(
                 if (!await store.ExistsAsync(digest, ct))
                     await db.StoredBlobs.Where(b => b.Digest == digest).ExecuteDeleteAsync(ct);
             }
+
+            // (4) Who held the deleted blobs: whoever wants them again proves possession by uploading them again.
+            await db.ProjectBlobs.Where(p => doomedDigests.Contains(p.Digest) && !db.StoredBlobs.Any(b => b.Digest == p.Digest)).ExecuteDeleteAsync(ct);
+            await db.UserBlobs.Where(u => doomedDigests.Contains(u.Digest) && !db.StoredBlobs.Any(b => b.Digest == u.Digest)).ExecuteDeleteAsync(ct);
         }
         report.Details["bytesFreed"] = bytes;
         report.Details["blobsKeptAfterRace"] = restored;

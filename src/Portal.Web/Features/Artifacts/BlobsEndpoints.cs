@@ -11,29 +11,30 @@ public static class BlobsEndpoints
     {
         var blobs = api.MapGroup("/blobs").WithTags("Blobs");
 
-        blobs.MapPut("/sha256/{digest}", async (string digest, HttpContext http, ClaimsPrincipal user, BlobUploads useCase, CancellationToken ct) =>
+        blobs.MapPut("/sha256/{digest}", async (string digest, string? project, HttpContext http, ClaimsPrincipal user, BlobUploads useCase, CancellationToken ct) =>
             {
                 // Blobs may be far larger than the server-wide body limit; lift it for this endpoint only, to the
                 // configured maximum (the store enforces it again while streaming, for chunked bodies).
                 AllowBodyUpTo(http, useCase.MaxBlobBytes);
-                var result = await useCase.PutAsync(user, digest, http.Request.Body, http.Request.ContentLength, ct);
+                var result = await useCase.PutAsync(user, digest, http.Request.Body, http.Request.ContentLength, project, ct);
                 return result.AlreadyStored
                     ? Results.Ok(result)
                     : Results.Created($"/api/v1/blobs/sha256/{result.Digest}", result);
             })
             .WithName("PutBlob")
             .WithSummary("Streams one blob; the bytes must hash (SHA-256) to the digest in the URL. Idempotent.")
+            .WithDescription("`project` names the project the blob is for (Contributor there): the project then holds it, and its versions may name it. Without it the blob is recorded as the uploader's own. Bytes the store already has are hashed all the same and stored once.")
             .Accepts<Stream>("application/octet-stream")
             .Produces<BlobPutResponse>(StatusCodes.Status200OK).Produces<BlobPutResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        blobs.MapPost("/batch", async (HttpContext http, ClaimsPrincipal user, BlobUploads useCase, CancellationToken ct) =>
+        blobs.MapPost("/batch", async (string? project, HttpContext http, ClaimsPrincipal user, BlobUploads useCase, CancellationToken ct) =>
             {
                 if (!string.Equals(http.Request.ContentType, "application/x-tar", StringComparison.OrdinalIgnoreCase))
                     return Results.Problem(statusCode: 415, detail: "Send the batch as a tar stream with Content-Type: application/x-tar; name each entry by its SHA-256 digest.", extensions: new Dictionary<string, object?> { ["code"] = "unsupported_media_type" });
                 AllowBodyUpTo(http, useCase.MaxBlobBytes);
-                return Results.Ok(await useCase.PutBatchAsync(user, http.Request.Body, ct));
+                return Results.Ok(await useCase.PutBatchAsync(user, http.Request.Body, project, ct));
             })
             .WithName("PutBlobBatch")
             .WithSummary("Many small blobs in one request: a tar stream whose entries are named by their SHA-256 digest; each is verified.")
@@ -45,7 +46,7 @@ public static class BlobsEndpoints
         blobs.MapPost("/missing", (ClaimsPrincipal user, BlobUploads useCase, MissingBlobsRequest request, CancellationToken ct) =>
                 useCase.MissingAsync(user, request, ct))
             .WithName("FindMissingBlobs")
-            .WithSummary("Which of up to 10,000 digests the portal does not hold yet.")
+            .WithSummary("Which of up to 10,000 digests are not present for you (or for the project the request names) yet.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
 
         return api;

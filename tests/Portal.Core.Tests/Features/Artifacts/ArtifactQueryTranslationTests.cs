@@ -15,11 +15,28 @@ public class ArtifactQueryTranslationTests
     public void Missing_digests_of_a_version_is_one_anti_join()
     {
         using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
-        var sql = VersionQueries.MissingDigests(db, Guid.NewGuid()).Take(100).ToQueryString();
+        var scope = new VersionScope(Guid.NewGuid(), Guid.NewGuid(), ["creator", "committer"]);
+        var sql = VersionQueries.MissingDigests(db, scope).Take(100).ToQueryString();
         Assert.Contains("[VersionRanges]", sql, StringComparison.Ordinal);
         Assert.Contains("[RangeEntries]", sql, StringComparison.Ordinal);
+        Assert.Contains("[ProjectBlobs]", sql, StringComparison.Ordinal);
+        Assert.Contains("[UserBlobs]", sql, StringComparison.Ordinal);
         Assert.Contains("NOT EXISTS", sql, StringComparison.Ordinal);
         Assert.Contains("DISTINCT", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Size_mismatches_and_blobs_not_yet_held_translate_as_one_statement_each()
+    {
+        using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
+        var scope = new VersionScope(Guid.NewGuid(), Guid.NewGuid(), ["creator"]);
+        var mismatches = VersionQueries.SizeMismatches(db, scope).Take(20).ToQueryString();
+        Assert.Contains("[StoredBlobs]", mismatches, StringComparison.Ordinal);
+        Assert.Contains("[ProjectBlobs]", mismatches, StringComparison.Ordinal);
+        Assert.Contains("<>", mismatches, StringComparison.Ordinal);
+        var present = BlobPossession.PresentForUser(db, "someone", isSiteAdmin: false).Select(b => b.Digest).ToQueryString();
+        Assert.Contains("[Memberships]", present, StringComparison.Ordinal);
+        Assert.Contains("[UserBlobs]", present, StringComparison.Ordinal);
     }
 
     [Fact]

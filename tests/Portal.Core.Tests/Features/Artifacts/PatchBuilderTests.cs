@@ -1,8 +1,10 @@
+using CsCheck;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Artifacts.Manifests;
+using Portal.Core.Tests.Features.Artifacts.Manifests;
 using Portal.TestCommon;
 
 namespace Portal.Core.Tests.Features.Artifacts;
@@ -75,5 +77,94 @@ public sealed class PatchBuilderTests(SqliteApp app) : IClassFixture<SqliteApp>
         var baseId = await TestManifests.StoreCommittedVersionAsync(app.Services, team.Project.Id, "data", Base());
         var error = await Assert.ThrowsAsync<PortalException>(() => PatchAsync(baseId, new ManifestPatch([], ["a/nope.txt"])));
         Assert.Equal(Client.ErrorCodes.PatchPathMissing, error.Code);
+    }
+
+    /// <summary>
+    /// A base of about 24,000 paths over a small alphabet ('.', '-' and ' ' sort before '/'), in some 25 ranges, with
+    /// files such as "ab.bin.z" next to folders such as "ab/" and "ab.b/".
+    /// </summary>
+    private static List<string> PrefixRichBase()
+    {
+        var segments = new List<string>();
+        const string alphabet = "ab.- ";
+        foreach (var a in alphabet)
+        {
+            segments.Add($"{a}");
+            foreach (var b in alphabet)
+            {
+                segments.Add($"{a}{b}");
+                segments.AddRange(alphabet.Select(c => $"{a}{b}{c}"));
+            }
+        }
+        segments.RemoveAll(s => s.Trim() != s || s is "." or "..");
+        return segments.SelectMany(s1 => segments.Select(s2 => $"{s1}/{s2}").Append(s1 + ".bin.z")).ToList();
+    }
+
+    /// <summary>
+    /// Upserts aimed at range edges, where a clash can hide in a range the patch appends unread: a file inside a
+    /// range's last path or one of its prefixes, a folder of a range's first path made a file, and a file named like a
+    /// prefix of a range's first path whose folder the range may hold.
+    /// </summary>
+    private static List<string> EdgeUpserts(IReadOnlyList<string> basePaths)
+    {
+        var ranges = new List<BuiltRange>();
+        ManifestRangeBuilder.Build(basePaths.Order(Utf8PathComparer.Instance).Select(p => TestManifests.Entry(p)), ranges.Add);
+        var files = basePaths.ToHashSet(StringComparer.Ordinal);
+        var upserts = new List<string>();
+        foreach (var range in ranges)
+        {
+            var last = range.LastPath;
+            upserts.Add(last + "/n");
+            upserts.AddRange(Enumerable.Range(1, last.Length - 1).Where(k => last[k] < '/' && files.Contains(last[..k])).Select(k => last[..k] + "/n"));
+            var first = range.FirstPath;
+            upserts.AddRange(Enumerable.Range(1, first.Length - 1).Where(k => first[k] == '/').Select(k => first[..k]));
+            upserts.AddRange(Enumerable.Range(1, first.Length - 1).Where(k => first[k] < '/' && !files.Contains(first[..k])).Select(k => first[..k]));
+        }
+        return upserts.Where(ManifestPath.IsValid).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Untouched base ranges are appended unread, so a clash between an upsert and a path hidden in such a range is
+    /// found through the range's entries; the result must match the definition on the patched set of paths.
+    /// </summary>
+    [Fact]
+    public async Task A_patch_is_refused_exactly_when_its_result_has_a_file_that_is_also_a_folder()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var factory = app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        var basePaths = PrefixRichBase();
+        Assert.Null(PathConflictsTests.BruteForce(basePaths));
+        var baseId = await TestManifests.StoreCommittedVersionAsync(app.Services, team.Project.Id, "tree", basePaths.Select(p => TestManifests.Entry(p)));
+        var edges = EdgeUpserts(basePaths);
+        var cases = Gen.Select(
+            Gen.Int[0, edges.Count - 1].Array[0, 2].Select(picks => picks.Select(i => edges[i]).ToArray()),
+            PathConflictsTests.SmallPath.Array[0, 2],
+            Gen.Int[0, basePaths.Count - 1].Array[0, 2]);
+        var outcomes = new List<bool>();
+        await cases.SampleAsync(async (edgePicks, randomPaths, deletePicks) =>
+        {
+            var upserts = edgePicks.Concat(randomPaths).Distinct(StringComparer.Ordinal).ToList();
+            var deletes = deletePicks.Select(i => basePaths[i]).Distinct(StringComparer.Ordinal).Where(p => !upserts.Contains(p)).ToList();
+            if (upserts.Count + deletes.Count == 0)
+                return;
+            var result = basePaths.Except(deletes).Union(upserts).ToList();
+            var expected = PathConflictsTests.BruteForce(result);
+
+            PortalException? error = null;
+            try
+            {
+                await PatchBuilder.BuildAsync(factory, baseId, new ManifestPatch(upserts.Select(p => TestManifests.Entry(p, "new " + p)), deletes),
+                    (_, _) => ValueTask.CompletedTask, default);
+            }
+            catch (PortalException ex) when (ex.Code == Client.ErrorCodes.PathConflict)
+            {
+                error = ex;
+            }
+            outcomes.Add(expected is not null);
+            Assert.True((expected is not null) == (error is not null),
+                $"upserts [{string.Join(", ", upserts)}], deletes [{string.Join(", ", deletes)}]: expected {(expected is null ? "no conflict" : $"a conflict like {expected}")}, got {error?.Message ?? "none"}");
+        }, seed: PropertyRuns.Seed, iter: 300, threads: 1);
+        Assert.Contains(true, outcomes);
+        Assert.Contains(false, outcomes);
     }
 }

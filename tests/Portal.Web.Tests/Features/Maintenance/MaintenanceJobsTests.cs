@@ -266,6 +266,9 @@ public abstract class MaintenanceJobsTests(PortalApp app)
         Assert.True(File.Exists(store.GetBlobPath(DigestOf(pendingOnly.Item2))));
         var left = await DbAsync(db => db.StoredBlobs.AsNoTracking().Where(b => digests.Contains(b.Digest)).Select(b => b.Digest).ToListAsync());
         Assert.Equal(new[] { DigestOf(shared.Item2), DigestOf(pendingOnly.Item2) }.Order(), left.Order());
+        // Nobody holds a deleted blob any more: whoever wants it back must upload the bytes again.
+        Assert.Equal(0, await DbAsync(db => db.ProjectBlobs.CountAsync(p => p.Digest == DigestOf(dropped.Item2))));
+        Assert.Equal(1, await DbAsync(db => db.ProjectBlobs.CountAsync(p => p.Digest == DigestOf(shared.Item2) && p.ProjectId == team.Project.Id)));
         // The removed version's row and history stay (a tombstone).
         Assert.Equal(VersionState.Deleted, await DbAsync(db => db.ArtifactVersions.Where(v => v.Id == v0.Id).Select(v => v.State).SingleAsync()));
         // Uploading the collected bytes again works and is recorded again.

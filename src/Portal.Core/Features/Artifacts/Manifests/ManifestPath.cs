@@ -85,6 +85,16 @@ public static class ManifestPath
                 return new("control_character", $"it contains the control character U+{(int)c:X4} at position {i}");
             if (c == '\\')
                 return new("backslash", $"it contains '\\' at position {i}; separate segments with '/'");
+            if (IsBidiControl(c))
+            {
+                return new("bidi_control",
+                    $"it contains the bidirectional control character U+{(int)c:X4} at position {i}, which makes a name display differently from what it is");
+            }
+            if (IsZeroWidth(c))
+            {
+                return new("zero_width",
+                    $"it contains the invisible character U+{(int)c:X4} at position {i}, so two names that look the same would be different files");
+            }
             if (char.IsHighSurrogate(c) && i + 1 < path.Length && char.IsLowSurrogate(path[i + 1]))
             {
                 var codePoint = char.ConvertToUtf32(c, path[i + 1]);
@@ -146,6 +156,13 @@ public static class ManifestPath
 
     private static Violation Noncharacter(int codePoint, int position) =>
         new("invalid_unicode", $"it contains the Unicode noncharacter U+{codePoint:X4} at position {position}");
+
+    // Explicit directional marks, embeddings, overrides and isolates (the "Trojan Source" characters).
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+    // Characters that draw nothing: zero-width space, non-joiner and joiner, word joiner and invisible operators,
+    // the byte-order mark and the Mongolian vowel separator.
+    private static bool IsZeroWidth(char c) => c is '\u200B' or '\u200C' or '\u200D' or (>= '\u2060' and <= '\u2064') or '\uFEFF' or '\u180E';
 
     // C0 controls, DEL and C1 controls; none of them belong in a file name and several break the canonical line
     // (tab and newline are its separators).

@@ -30,6 +30,7 @@ public sealed class ManifestRangeBuilder : IDisposable
     private readonly IncrementalHash _manifestHash = ManifestCanonicalForm.CreateManifestHash();
     private readonly ArrayBufferWriter<byte> _line = new(512);
     private readonly List<string> _rangeDigests = [];
+    private readonly PathConflicts _conflicts = new();
     private List<ManifestEntry> _entries = [];
     private long _rangeSize;
     private long _totalSize;
@@ -40,8 +41,8 @@ public sealed class ManifestRangeBuilder : IDisposable
     /// <summary>
     /// Adds the next entry in <see cref="Utf8PathComparer"/> order. Returns the range this entry closed, or null.
     /// </summary>
-    /// <exception cref="PortalException">400 <c>manifest_unsorted</c>, <c>path_duplicate</c>, or an entry
-    /// validation code (<see cref="ManifestEntry.Validate"/>).</exception>
+    /// <exception cref="PortalException">400 <c>manifest_unsorted</c>, <c>path_duplicate</c>, <c>path_conflict</c>, or an
+    /// entry validation code (<see cref="ManifestEntry.Validate"/>).</exception>
     public BuiltRange? Add(ManifestEntry entry)
     {
         ThrowIfCompleted();
@@ -60,6 +61,7 @@ public sealed class ManifestRangeBuilder : IDisposable
             }
         }
         _previousPath = entry.Path;
+        _conflicts.Add(entry.Path);
 
         _line.ResetWrittenCount();
         ManifestCanonicalForm.WriteLine(entry, _line);
@@ -81,6 +83,12 @@ public sealed class ManifestRangeBuilder : IDisposable
             : null;
     }
 
+    /// <summary>
+    /// Clashes between a file and a folder of the same name that depend on what appended stored ranges hold; the
+    /// caller confirms them against the stored entries (<see cref="PathConflictSuspect.Confirm"/>).
+    /// </summary>
+    internal IReadOnlyList<PathConflictSuspect> PathConflictSuspects => _conflicts.Suspects;
+
     /// <summary>True between ranges: no entries wait in an open range, so a stored range can be appended whole.</summary>
     public bool AtRangeBoundary => _entries.Count == 0;
 
@@ -101,6 +109,7 @@ public sealed class ManifestRangeBuilder : IDisposable
                 $"Manifest entries must be sorted by path (UTF-8 byte order): {ManifestPath.Display(firstPath)} comes after {ManifestPath.Display(_previousPath)}.");
         }
 
+        _conflicts.AddStoredRange(digest, firstPath, lastPath);
         ManifestCanonicalForm.AppendRangeDigest(_manifestHash, digest);
         _rangeDigests.Add(digest);
         _fileCount += entryCount;
