@@ -27,6 +27,7 @@ public static class PortalAuthentication
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
         services.AddPortalOidc();
+        services.AddPortalAntiforgery();
 
         services.ConfigureApplicationCookie(o =>
         {

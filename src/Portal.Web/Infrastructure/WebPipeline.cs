@@ -42,6 +42,7 @@ public static class WebPipeline
         app.UseAuthorization();
         app.UsePortalRateLimits();
         app.UseAntiforgery();
+        app.UsePortalApiAntiforgery();
         return app;
     }
 
