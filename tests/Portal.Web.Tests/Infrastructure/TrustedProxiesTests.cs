@@ -142,3 +142,39 @@ public sealed class TrustedProxiesTests(TrustedProxiesTests.ProxiedApp app) : IC
         return provider.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
     }
 }
+
+/// <summary>
+/// The switch the Kubernetes manifest used to set (ASPNETCORE_FORWARDEDHEADERS_ENABLED) trusts every peer's forwarded
+/// headers; with the portal's list in force it no longer lets a client pick its sign-in partition.
+/// </summary>
+public sealed class TrustEveryoneSwitchTests(TrustEveryoneSwitchTests.SwitchedApp app) : IClassFixture<TrustEveryoneSwitchTests.SwitchedApp>
+{
+    public sealed class SwitchedApp() : PortalApp(Portal.Core.Data.DatabaseProvider.Sqlite)
+    {
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+        {
+            ["RateLimits:SignInsPerMinute"] = "3",
+            ["ForwardedHeaders_Enabled"] = "true",
+        };
+    }
+
+    [Fact]
+    public async Task Forwarded_for_from_an_unknown_peer_is_still_ignored()
+    {
+        var client = new HttpClient(app.Server.CreateHandler(context => context.Connection.RemoteIpAddress = IPAddress.Parse("198.51.100.40")))
+        {
+            BaseAddress = new Uri("http://portal.tests.local"),
+        };
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+            {
+                Content = new FormUrlEncodedContent([new("Input.Email", "nobody@tests.local"), new("Input.Password", "wrong-password-123")]),
+            };
+            request.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}");
+            statuses.Add((await client.SendAsync(request)).StatusCode);
+        }
+        Assert.All(statuses.Skip(3), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
+}
