@@ -6,6 +6,7 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
     public const string RateLimited = "rate_limited";
+    public const string AntiforgeryFailed = "antiforgery_failed";
     public const string NotFound = "not_found";
     public const string ValidationFailed = "validation_failed";
     public const string RequestTooLarge = "request_too_large";

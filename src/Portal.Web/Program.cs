@@ -19,6 +19,7 @@ using Portal.Web.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPortalCore(builder.Configuration);
+builder.Services.AddPortalTrustedProxies();
 builder.Services.AddPortalAuthentication();
 builder.Services.AddPortalProblemDetails();
 builder.Services.AddPortalOpenApi();

@@ -65,6 +65,45 @@ public sealed class ShellJourneyTests(BrowserApp browser) : IClassFixture<Browse
     }
 
     [SkippableFact]
+    public async Task Sign_out_from_the_user_menu()
+    {
+        Skip.If(BrowserApp.UnavailableReason is not null, BrowserApp.UnavailableReason);
+        var user = await browser.App.Data.CreateUserAsync("leaving");
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, user.Email, user.Password);
+
+        await page.ClickAsync("[data-testid=user-menu]");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login$"));
+        await page.GotoAsync("/projects");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"));
+    }
+
+    [SkippableFact]
+    public async Task A_script_in_a_signed_in_page_writes_through_the_api_only_with_the_antiforgery_token()
+    {
+        Skip.If(BrowserApp.UnavailableReason is not null, BrowserApp.UnavailableReason);
+        var user = await browser.App.Data.CreateUserAsync("scripted");
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, user.Email, user.Password);
+
+        var statuses = await page.EvaluateAsync<int[]>("""
+            async () => {
+                const create = headers => fetch('/api/v1/me/tokens', {
+                    method: 'POST',
+                    headers: { 'Content-Type': 'application/json', ...headers },
+                    body: JSON.stringify({ name: 'from a page script' }),
+                });
+                const without = await create({});
+                const { headerName, token } = await (await fetch('/api/v1/me/antiforgery')).json();
+                const withToken = await create({ [headerName]: token });
+                return [without.status, withToken.status];
+            }
+            """);
+        Assert.Equal([400, 201], statuses);
+    }
+
+    [SkippableFact]
     public async Task A_non_member_sees_a_finished_not_found_state()
     {
         Skip.If(BrowserApp.UnavailableReason is not null, BrowserApp.UnavailableReason);

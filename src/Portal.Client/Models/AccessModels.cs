@@ -2,6 +2,12 @@ namespace Portal.Client.Models;
 
 public sealed record MeResponse(string Id, string Email, string DisplayName, bool IsSiteAdmin);
 
+/// <summary>
+/// An antiforgery token for API writes authenticated by the sign-in cookie (scripts in a signed-in browser page): send
+/// <paramref name="Token"/> in the <paramref name="HeaderName"/> header. Calls with an API token need none.
+/// </summary>
+public sealed record AntiforgeryTokenResponse(string HeaderName, string Token);
+
 public sealed record UserResponse(string Id, string Email, string DisplayName, bool IsSiteAdmin, DateTimeOffset CreatedAt);
 
 public sealed record CreateUserRequest(string Email, string DisplayName, string? Password = null, bool IsSiteAdmin = false);

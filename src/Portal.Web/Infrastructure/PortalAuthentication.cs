@@ -27,6 +27,7 @@ public static class PortalAuthentication
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
         services.AddPortalOidc();
+        services.AddPortalAntiforgery();
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -36,6 +37,8 @@ public static class PortalAuthentication
             o.Cookie.Name = "portal.auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
+            // Secure whenever the request came over HTTPS, directly or through a trusted proxy (TrustedProxies).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromDays(7);
             // Programs get problem details, not a redirect to the sign-in page.

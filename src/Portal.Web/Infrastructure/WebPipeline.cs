@@ -29,12 +29,14 @@ public static class WebPipeline
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
+        app.UsePortalForwardedHeaders();
         app.UsePortalSecurityHeaders();
         app.UseExceptionHandler();
         // Browsers get the portal's not-found page; programs get problem details (the inner handler writes a body,
         // so the outer one leaves API responses alone).
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(ctx => ApiAuthResponses.IsApiRequest(ctx.Request), api => api.UseStatusCodePages());
+        // Only on HTTPS requests (as reported by a trusted proxy when one terminates TLS), and never for localhost.
         if (!app.Environment.IsDevelopment())
             app.UseHsts();
         app.UseStaticFiles();
@@ -42,6 +44,7 @@ public static class WebPipeline
         app.UseAuthorization();
         app.UsePortalRateLimits();
         app.UseAntiforgery();
+        app.UsePortalApiAntiforgery();
         return app;
     }
 

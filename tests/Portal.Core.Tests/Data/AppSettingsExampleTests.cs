@@ -29,5 +29,7 @@ public class AppSettingsExampleTests
             Assert.True(root.GetProperty("Jobs").TryGetProperty(key, out _), $"Jobs:{key} is not documented");
         foreach (var key in new[] { "Timeout", "MaxAttempts", "RetryBaseDelay", "MaxRetryDelay", "DispatchCron" })
             Assert.True(root.GetProperty("Webhooks").TryGetProperty(key, out _), $"Webhooks:{key} is not documented");
+        foreach (var key in new[] { "Enabled", "KnownProxies", "KnownNetworks" })
+            Assert.True(root.GetProperty("ForwardedHeaders").TryGetProperty(key, out _), $"ForwardedHeaders:{key} is not documented");
     }
 }

@@ -28,6 +28,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
     {
         ["GET /api/v1/me"] = [HttpStatusCode.OK],
         ["GET /api/v1/me/tokens/"] = [HttpStatusCode.OK],
+        ["GET /api/v1/me/antiforgery"] = [HttpStatusCode.OK], // a token for the caller's own cookie writes
         ["POST /api/v1/me/tokens/"] = [HttpStatusCode.BadRequest], // empty body: own tokens only, validated
         ["DELETE /api/v1/me/tokens/{id:guid}"] = [HttpStatusCode.NotFound], // another user's token id is not found
         ["GET /api/v1/users/"] = [HttpStatusCode.Forbidden],
@@ -109,6 +110,29 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         Assert.True(unclassified.Count == 0, "Endpoints outside a project must be classified in GlobalApi:\n" + string.Join("\n", unclassified));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.All(GlobalApi.Keys.Concat(ViewerWrites.Keys), key => Assert.Contains(endpoints, e => Key(e) == key));
+    }
+
+    [SkippableFact]
+    public async Task Every_api_write_made_with_the_sign_in_cookie_needs_the_antiforgery_token()
+    {
+        app.SkipIfUnavailable();
+        var seed = await SeedAsync();
+        var browser = new CookieSession(app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }));
+        await browser.SignInAsync(seed.Team.Admin.Email, seed.Team.Admin.Password);
+        var writes = ApiEndpoints().Where(e => Method(e) != "GET").Select(e => Request(e, seed)).ToList();
+        Assert.True(writes.Count > 30, $"Only {writes.Count} API writes were found; the enumeration is broken.");
+        var failures = new List<string>();
+        foreach (var (key, method, url, body) in writes)
+        {
+            using var request = new HttpRequestMessage(method, url);
+            if (body is not null)
+                request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await browser.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.BadRequest || !text.Contains($"\"{ErrorCodes.AntiforgeryFailed}\"", StringComparison.Ordinal))
+                failures.Add($"{key}: a cookie call without the antiforgery token got {(int)response.StatusCode}, expected 400 {ErrorCodes.AntiforgeryFailed} ({url})");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
     [SkippableFact]

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Promotions;
 
 namespace Portal.Core.Features.Projects;
 
@@ -62,6 +63,7 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
         var versionCount = await committed.CountAsync(ct);
         var versionsThisWeek = await committed.CountAsync(v => v.CommittedAt >= weekAgo, ct);
         var runCount = await db.Runs.CountAsync(r => r.ProjectId == projectId, ct);
+        var pendingApprovals = await PromotionQueries.AwaitingReviewers(db, projectId).CountAsync(ct);
         var logical = await committed.SumAsync(v => (long?)v.TotalSize, ct) ?? 0;
 
         var stored = await ReferencedBlobs(db, projectId).SumAsync(b => (long?)b.Size, ct) ?? 0;
@@ -93,7 +95,7 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
             .Select(e => new ProjectActivity(e.At, string.IsNullOrEmpty(e.Actor) ? "Someone" : e.Actor, e.Action, Describe(e.Action, e.AfterJson), e.TargetType, e.TargetId))
             .ToList();
 
-        return new ProjectDashboardResponse(artifactCount, versionCount, versionsThisWeek, runCount, 0, logical, stored, perDay, activity)
+        return new ProjectDashboardResponse(artifactCount, versionCount, versionsThisWeek, runCount, pendingApprovals, logical, stored, perDay, activity)
         {
             Storage = storage,
         };

@@ -118,6 +118,17 @@ public sealed class PromotionQueries(IDbContextFactory<PortalDbContext> dbFactor
     }
 
     /// <summary>
+    /// The project's requests that wait for a reviewer, whoever it is: the approval queue's rule (<see cref="Waiting"/>)
+    /// without the per-person conditions, so the project's overview counts what its reviewers' badges count.
+    /// </summary>
+    public static IQueryable<PromotionRequest> AwaitingReviewers(PortalDbContext db, Guid projectId) =>
+        from r in db.PromotionRequests.AsNoTracking()
+        where r.ProjectId == projectId
+            && (r.State == PromotionState.Open || r.State == PromotionState.Approved || r.Emergency && r.ReviewedAt == null)
+            && db.PromotionPolicies.Any(p => p.ProjectId == r.ProjectId && p.AliasName == r.AliasName)
+        select r;
+
+    /// <summary>
     /// Requests the user might act on as a reviewer: pending ones by someone else that they have not approved, and
     /// emergency changes not yet reviewed, in projects where their role reaches the policy's approver role.
     /// Staleness is decided afterwards (a stale request waits for its requester, not for reviewers).

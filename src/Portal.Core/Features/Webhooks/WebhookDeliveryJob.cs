@@ -145,7 +145,7 @@ public sealed class WebhookDeliveryJob(
         catch (HttpRequestException ex)
         {
             attempt.Error = NonPublicAddressException.FindIn(ex) is { } refused
-                ? Shorten($"Not sent: {refused.Message}; webhooks may only call public addresses.")
+                ? Shorten($"Not sent ({ErrorCodes.WebhookUrlNotAllowed}): {refused.Message}; webhooks may only call public addresses.")
                 : Shorten(ex.Message);
         }
 

@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
+using Portal.Client;
+using Portal.Core;
 using Portal.Core.Features.Access;
 using Portal.Web.Infrastructure;
 
@@ -8,9 +11,15 @@ public static class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        // A form post with an antiforgery token: a link or image cannot sign someone out.
-        app.MapPost("/account/logout", async (SignInManager<PortalUser> signInManager) =>
+        // A form post with an antiforgery token: a link, an image or another site's form cannot sign someone out. The
+        // handler binds no form, so the framework would not check the token by itself.
+        app.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<PortalUser> signInManager) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                throw PortalException.BadRequest(ErrorCodes.AntiforgeryFailed,
+                    "The sign-out form was not sent by this portal's page or has expired; reload the page and sign out again.");
+            }
             await signInManager.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
         }).RequireAuthorization().ExcludeFromDescription();

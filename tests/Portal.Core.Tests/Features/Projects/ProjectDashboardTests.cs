@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Client.Models;
 using Portal.Core.Features.Projects;
+using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.TestCommon;
 
@@ -41,6 +42,31 @@ public abstract class ProjectDashboardTests(PortalApp app)
         Assert.Equal("started run train", dashboard.Activity[0].Description);
         Assert.Contains(dashboard.Activity, a => a.Description == "committed corpus v1");
         Assert.DoesNotContain(dashboard.Activity, a => a.Description.Contains("elsewhere", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Pending_approvals_count_the_projects_requests_that_wait_for_a_reviewer()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var other = await app.Data.CreateProjectWithTeamAsync();
+        await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "corpus", "dataset", null, "", ("a.txt", "one"));
+        await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "corpus", "dataset", null, "", ("a.txt", "two"));
+        await TestArtifacts.PublishAsync(app.Services, other.Contributor.Principal, other.Slug, "corpus", "dataset", null, "", ("a.txt", "elsewhere"));
+        await using var scope = app.Services.CreateAsyncScope();
+        var policies = scope.ServiceProvider.GetRequiredService<PromotionPolicies>();
+        var workflow = scope.ServiceProvider.GetRequiredService<PromotionWorkflow>();
+        var dashboard = scope.ServiceProvider.GetRequiredService<ProjectDashboard>();
+        await policies.SetAsync(team.Admin.Principal, team.Slug, "production", new PromotionPolicyRequest());
+        await policies.SetAsync(other.Admin.Principal, other.Slug, "production", new PromotionPolicyRequest());
+        Assert.Equal(0, (await dashboard.GetAsync(team.Viewer.Principal, team.Slug)).PendingApprovals);
+
+        var request = await workflow.RequestAsync(team.Contributor.Principal, team.Slug, "corpus", new CreatePromotionRequest("v1", "production"));
+        await workflow.RequestAsync(other.Contributor.Principal, other.Slug, "corpus", new CreatePromotionRequest("v0", "production"));
+        Assert.Equal(1, (await dashboard.GetAsync(team.Viewer.Principal, team.Slug)).PendingApprovals);
+
+        await workflow.RejectAsync(team.Reviewer.Principal, team.Slug, request.Id, new PromotionDecisionRequest("not yet"));
+        Assert.Equal(0, (await dashboard.GetAsync(team.Viewer.Principal, team.Slug)).PendingApprovals);
     }
 
     [SkippableFact]
@@ -85,6 +111,9 @@ public class ProjectDashboardSqlServerTranslationTests
         Assert.Contains("[StoredBlobs]", storage, StringComparison.Ordinal);
         Assert.Contains("[RangeEntries]", storage, StringComparison.Ordinal);
         Assert.Contains("[VersionRanges]", storage, StringComparison.Ordinal);
+
+        var awaiting = PromotionQueries.AwaitingReviewers(db, Guid.NewGuid()).ToQueryString();
+        Assert.Contains("[PromotionPolicies]", awaiting, StringComparison.Ordinal);
 
         var activity = ProjectDashboard.LatestEvents(db, Guid.NewGuid()).ToQueryString();
         Assert.Contains("TOP", activity, StringComparison.Ordinal);

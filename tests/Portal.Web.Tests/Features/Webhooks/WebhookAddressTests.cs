@@ -47,6 +47,39 @@ public abstract class WebhookAddressTests(GuardedWebhooksApp app)
             .AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.WebhookUrlNotAllowed);
     }
 
+    [SkippableTheory]
+    [InlineData("::7f00:1")]
+    [InlineData("64:ff9b::7f00:1")]
+    [InlineData("2002:7f00:1::")]
+    [InlineData("::ffff:0:7f00:1")]
+    [InlineData("2001:0:4136:e378:8000:63bf:80ff:fffe")]
+    public async Task An_ipv6_address_carrying_an_internal_ipv4_address_is_refused_when_saved_and_when_connecting(string address)
+    {
+        app.SkipIfUnavailable();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var port = new Uri(receiver.Url).Port;
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var admin = app.ClientWithToken(team.Admin.Token);
+        var url = $"http://[{address}]:{port}/hook";
+
+        await (await admin.PostJsonAsync(Url(team), new CreateWebhookRequest(url)))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.WebhookUrlNotAllowed);
+
+        // Stored behind the portal's back (or before the guard knew the form): the connection is refused too.
+        var created = await (await admin.PostJsonAsync(Url(team), new CreateWebhookRequest("https://hooks.example.test/portal")))
+            .ReadOkAsync<CreatedWebhookResponse>(HttpStatusCode.Created);
+        await app.WithServicesAsync(async s =>
+        {
+            await using var db = await s.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            return await db.Webhooks.Where(w => w.Id == created.Webhook.Id).ExecuteUpdateAsync(u => u.SetProperty(w => w.Url, url));
+        });
+        var refused = await (await admin.PostAsync(Url(team, $"/{created.Webhook.Id}/test"), null)).ReadOkAsync<WebhookDeliveryResponse>();
+        Assert.Equal("pending", refused.State);
+        Assert.Null(refused.LastStatusCode);
+        Assert.Contains(ErrorCodes.WebhookUrlNotAllowed, refused.LastError, StringComparison.Ordinal);
+        Assert.Empty(receiver.Received);
+    }
+
     [SkippableFact]
     public async Task A_name_or_stored_address_that_leads_inside_is_not_connected_to()
     {
