@@ -50,24 +50,43 @@ public sealed class BenchContext : IAsyncDisposable
         return (result, watch.Elapsed.TotalMilliseconds);
     }
 
-    /// <summary>Records digests as stored blobs (set-up, not measured), as if every file had been uploaded.</summary>
-    public async Task MarkBlobsStoredAsync(IEnumerable<string> digests)
+    /// <summary>
+    /// Records blobs as stored and held by the team's project (set-up, not measured), as if every file had been
+    /// uploaded into it.
+    /// </summary>
+    public async Task MarkBlobsStoredAsync(IEnumerable<(string Digest, long Size)> blobs)
     {
         await using var scope = Services.CreateAsyncScope();
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT OR IGNORE INTO StoredBlobs (Digest, Size, StoredAt, Corrupt) VALUES ($d, 1, 0, 0)";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "$d";
-        command.Parameters.Add(parameter);
-        foreach (var digest in digests)
+        await using var stored = connection.CreateCommand();
+        stored.Transaction = transaction;
+        stored.CommandText = "INSERT OR IGNORE INTO StoredBlobs (Digest, Size, StoredAt, Corrupt) VALUES ($d, $s, 0, 0)";
+        var digest = stored.CreateParameter();
+        digest.ParameterName = "$d";
+        stored.Parameters.Add(digest);
+        var size = stored.CreateParameter();
+        size.ParameterName = "$s";
+        stored.Parameters.Add(size);
+        await using var held = connection.CreateCommand();
+        held.Transaction = transaction;
+        held.CommandText = "INSERT OR IGNORE INTO ProjectBlobs (ProjectId, Digest, Since) VALUES ($p, $d, 0)";
+        // EF Core stores GUIDs as upper-case text on SQLite.
+        var project = held.CreateParameter();
+        project.ParameterName = "$p";
+        project.Value = Team.Project.Id.ToString().ToUpperInvariant();
+        held.Parameters.Add(project);
+        var heldDigest = held.CreateParameter();
+        heldDigest.ParameterName = "$d";
+        held.Parameters.Add(heldDigest);
+        foreach (var blob in blobs)
         {
-            parameter.Value = digest;
-            await command.ExecuteNonQueryAsync();
+            digest.Value = heldDigest.Value = blob.Digest;
+            size.Value = blob.Size;
+            await stored.ExecuteNonQueryAsync();
+            await held.ExecuteNonQueryAsync();
         }
 
         await transaction.CommitAsync();

@@ -14,7 +14,10 @@ public static class ManifestGenerator
     public static string DigestOf(int i, int generation = 0) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{generation}:{i}")));
 
-    public static IEnumerable<string> Digests(int count) => Enumerable.Range(0, count).Select(i => DigestOf(i));
+    public static long SizeOf(int i) => 1000 + (i % 5000);
+
+    /// <summary>The blobs of a generated manifest, with the sizes its entries declare.</summary>
+    public static IEnumerable<(string Digest, long Size)> Blobs(int count) => Enumerable.Range(0, count).Select(i => (DigestOf(i), SizeOf(i)));
 
     /// <summary>
     /// The manifest as an NDJSON stream written on the fly through a pipe — shuffled by shard so the server has to
@@ -37,7 +40,7 @@ public static class ManifestGenerator
                     writer.WriteStartObject();
                     writer.WriteString("path", prefix + PathOf(i));
                     writer.WriteString("digest", DigestOf(i));
-                    writer.WriteNumber("size", 1000 + (i % 5000));
+                    writer.WriteNumber("size", SizeOf(i));
                     writer.WriteEndObject();
                     writer.Flush();
                     pipe.Writer.Write("\n"u8);

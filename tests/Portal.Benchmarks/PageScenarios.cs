@@ -24,12 +24,12 @@ public static class PageScenarios
             throw new InvalidOperationException($"The page scenarios need Chromium at {ChromiumPath} (apt-get install chromium).");
         const int count = 1_000_000;
         const string name = "bench-pages";
-        await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
+        await context.MarkBlobsStoredAsync(ManifestGenerator.Blobs(count));
         var (v0, _) = await VersionScenarios.CreateAndCommitAsync(context, name, count);
         var upserts = Enumerable.Range(0, 10).Select(k => k * 99_999)
             .Select(i => new ManifestEntryModel(ManifestGenerator.PathOf(i), ManifestGenerator.DigestOf(i, generation: 1), 42))
             .ToList();
-        await context.MarkBlobsStoredAsync(upserts.Select(u => u.Digest));
+        await context.MarkBlobsStoredAsync(upserts.Select(u => (u.Digest, u.Size)));
         var user = context.Team.Contributor.Principal;
         var slug = context.Team.Slug;
         Guid v1;

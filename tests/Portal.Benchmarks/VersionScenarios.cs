@@ -24,7 +24,7 @@ public static class VersionScenarios
                 new Portal.Core.Features.Artifacts.Manifests.ManifestSorter().SortAsync(Portal.Core.Features.Artifacts.Manifests.ManifestNdjsonReader.ReadAsync(body)));
         });
         BenchContext.Report("commit-100k", "manifest_without_database", pureMs, "ms");
-        await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
+        await context.MarkBlobsStoredAsync(ManifestGenerator.Blobs(count));
         var (_, cold) = await CreateAndCommitAsync(context, "bench-100k-cold", count, prefix: "cold/");
         BenchContext.Report("commit-100k", "server_time_cold", cold / 1000, "s");
         await IndexBacklogAsync(context, "commit-100k", "background_index_cold");
@@ -60,7 +60,7 @@ public static class VersionScenarios
     {
         const int count = 1_000_000;
         const string name = "bench-1m";
-        await context.MarkBlobsStoredAsync(ManifestGenerator.Digests(count));
+        await context.MarkBlobsStoredAsync(ManifestGenerator.Blobs(count));
 
         Guid v0;
         double commitMs;
@@ -126,7 +126,7 @@ public static class VersionScenarios
             .Select(i => new ManifestEntryModel(ManifestGenerator.PathOf(i), ManifestGenerator.DigestOf(i, generation), 42))
             .Concat(Enumerable.Range(0, 5).Select(k => new ManifestEntryModel($"data/new-{generation}/added-{k}.json", ManifestGenerator.DigestOf(k, generation + 1), 7)))
             .ToList();
-        await context.MarkBlobsStoredAsync(upserts.Select(u => u.Digest));
+        await context.MarkBlobsStoredAsync(upserts.Select(u => (u.Digest, u.Size)));
         var user = context.Team.Contributor.Principal;
         var slug = context.Team.Slug;
         var (created, createMs) = await BenchContext.TimeAsync(async () =>

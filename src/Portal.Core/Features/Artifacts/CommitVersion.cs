@@ -110,7 +110,7 @@ public sealed class CommitVersion(
             if (version.State != VersionState.Pending)
                 throw NotPending(version);
 
-            var scope = new VersionScope(version.Id, grant.Project.Id, new[] { version.CreatedById, grant.UserId }.OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+            var scope = await VersionScope.ForAsync(db, version.Id, grant.Project.Id, [version.CreatedById, grant.UserId], ct);
             var missing = await VersionQueries.MissingDigestsAsync(db, scope, MissingListed, ct);
             if (missing.Count > 0)
             {
@@ -142,8 +142,11 @@ public sealed class CommitVersion(
 
             // The project holds every blob of its committed versions from now on, also those that were present only
             // through the uploads of the version's users.
-            var notYetHeld = await VersionQueries.NotYetHeldAsync(db, scope, ct);
-            db.ProjectBlobs.AddRange(notYetHeld.Select(d => new ProjectBlob { ProjectId = grant.Project.Id, Digest = d, Since = now }));
+            if (scope.UserIds.Count > 0)
+            {
+                var notYetHeld = await VersionQueries.NotYetHeldAsync(db, scope, ct);
+                db.ProjectBlobs.AddRange(notYetHeld.Select(d => new ProjectBlob { ProjectId = grant.Project.Id, Digest = d, Since = now }));
+            }
 
             var previousVersionId = latestAlias?.VersionId;
             version.Index = artifact.NextVersionIndex;

@@ -92,7 +92,8 @@ public sealed class CreateVersion(
             if (onlyNewBlobs is not null)
             {
                 // A patch's new entries are few and in memory: their sizes are checked before anything is stored.
-                var present = await VersionQueries.PresentSizesAsync(db, new VersionScope(Guid.Empty, grant.Project.Id, [grant.UserId]), onlyNewBlobs.Select(e => e.Digest).ToList(), ct);
+                var patchScope = await VersionScope.ForAsync(db, Guid.Empty, grant.Project.Id, [grant.UserId], ct);
+                var present = await VersionQueries.PresentSizesAsync(db, patchScope, onlyNewBlobs.Select(e => e.Digest).ToList(), ct);
                 var mismatches = onlyNewBlobs
                     .Where(e => present.TryGetValue(e.Digest, out var size) && size != e.Size)
                     .Select(e => new SizeMismatch(e.Path, e.Digest, e.Size, present[e.Digest]))
@@ -155,7 +156,7 @@ public sealed class CreateVersion(
             }
         }
 
-        var scope = new VersionScope(version.Id, grant.Project.Id, [grant.UserId]);
+        var scope = await VersionScope.ForAsync(context, version.Id, grant.Project.Id, [grant.UserId], ct);
         if (onlyNewBlobs is null)
         {
             var mismatches = await VersionQueries.SizeMismatchesAsync(context, scope, SizeMismatch.Listed, ct);

@@ -10,8 +10,21 @@ namespace Portal.Core.Features.Artifacts;
 
 /// <summary>Queries over versions shared by the use cases: resolving references, reading manifests, finding missing blobs.</summary>
 /// <summary>A version being created or committed, with who it belongs to: what decides which blobs are present for it.</summary>
-/// <param name="UserIds">The users whose own uploads count (the version's creator and whoever commits it).</param>
-internal sealed record VersionScope(Guid VersionId, Guid ProjectId, IReadOnlyList<string> UserIds);
+/// <param name="UserIds">The users whose own uploads count (the version's creator and whoever commits it), among those
+/// who have uploaded anything without naming a project.</param>
+internal sealed record VersionScope(Guid VersionId, Guid ProjectId, IReadOnlyList<string> UserIds)
+{
+    /// <summary>
+    /// The scope of a version of <paramref name="projectId"/> made by <paramref name="users"/>. Users with no upload of
+    /// their own are left out, so the usual case (clients that upload into the project) asks only the project's holdings.
+    /// </summary>
+    public static async Task<VersionScope> ForAsync(PortalDbContext db, Guid versionId, Guid projectId, IEnumerable<string?> users, CancellationToken ct)
+    {
+        var candidates = users.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var uploaders = await db.UserBlobs.AsNoTracking().Where(u => candidates.Contains(u.UserId)).Select(u => u.UserId).Distinct().ToListAsync(ct);
+        return new VersionScope(versionId, projectId, uploaders);
+    }
+}
 
 /// <summary>An entry whose declared size is not the size of the blob it names.</summary>
 public sealed record SizeMismatch(string Path, string Digest, long DeclaredSize, long ActualSize)
