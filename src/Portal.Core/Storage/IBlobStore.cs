@@ -8,7 +8,8 @@ public interface IBlobStore
 {
     /// <summary>
     /// Stores <paramref name="content"/> under <paramref name="expectedDigest"/>, verifying the bytes while they stream.
-    /// When the blob is already stored the content is not read and <see cref="BlobPutResult.AlreadyExisted"/> is true.
+    /// When the blob is already stored the content is not read and <see cref="BlobPutResult.AlreadyExisted"/> is true
+    /// (or, when another put stored it meanwhile, it was read and verified in full).
     /// </summary>
     /// <exception cref="PortalException">400 <c>digest_invalid</c>, 422 <c>digest_mismatch</c>, 413
     /// <c>blob_too_large</c> (only with <paramref name="maxSize"/>), 507 <c>storage_full</c>.</exception>

@@ -36,7 +36,10 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         if (declaredLength > max)
             throw TooLarge(max);
 
-        var result = await store.PutAsync(digest, content, max, ct);
+        await using var hashing = new HashingReadStream(content);
+        var result = await store.PutAsync(digest, hashing, max, ct);
+        if (result.AlreadyExisted)
+            await ProvePossessionAsync(hashing, result, ct);
         // Recorded after the bytes are in place: a StoredBlob row always means the store holds verified bytes.
         // An existing blob without a row (row lost, or stored by a job) gets its row now.
         await RecordAllAsync([result], holder, ct);
@@ -69,9 +72,10 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
                         $"Batch entry '{entry.Name}' is not named by a SHA-256 digest (64 lower-case hex characters).");
                 }
 
-                var result = entry.DataStream is null
-                    ? await store.PutAsync(name, Stream.Null, MaxBlobBytes, ct)
-                    : await store.PutAsync(name, entry.DataStream, MaxBlobBytes, ct);
+                await using var hashing = new HashingReadStream(entry.DataStream ?? Stream.Null);
+                var result = await store.PutAsync(name, hashing, MaxBlobBytes, ct);
+                if (result.AlreadyExisted)
+                    await ProvePossessionAsync(hashing, result, ct);
                 stored.Add(result);
                 results.Add(new BlobPutResponse(result.Digest, result.Size, result.AlreadyExisted));
             }
@@ -118,6 +122,103 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         foreach (var chunk in distinct.Chunk(LookupChunk))
             found.UnionWith(await present.AsNoTracking().Where(b => chunk.Contains(b.Digest)).Select(b => b.Digest).ToListAsync(ct));
         return new MissingBlobsResponse(distinct.Where(d => !found.Contains(d)).ToList());
+    }
+
+    /// <summary>
+    /// The store already held the blob and read none (or not all) of the upload: the bytes are hashed all the same,
+    /// because an upload is what proves the uploader has them. At most one byte more than the stored size is read.
+    /// </summary>
+    private static async Task ProvePossessionAsync(HashingReadStream upload, BlobPutResult stored, CancellationToken ct)
+    {
+        // A store that read the upload (it lost a race to store the same bytes) verified what it read.
+        if (upload.BytesRead > 0)
+            return;
+        upload.StartHashing();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            while (upload.BytesRead <= stored.Size && await upload.ReadAsync(buffer, ct) > 0)
+            {
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var actual = upload.BytesRead <= stored.Size ? upload.Digest() : null;
+        if (!string.Equals(actual, stored.Digest, StringComparison.Ordinal))
+        {
+            throw new PortalException(422, ErrorCodes.DigestMismatch,
+                $"Content does not match its digest: expected sha256:{stored.Digest} ({stored.Size:N0} bytes) but the bytes received "
+                + (actual is null ? "are longer" : $"hash to sha256:{actual} ({upload.BytesRead:N0} bytes)") + ". Send the file's own bytes; nothing was recorded.",
+                new Dictionary<string, object?> { ["expected"] = stored.Digest, ["actual"] = actual });
+        }
+    }
+
+    /// <summary>
+    /// Counts the bytes read through it and, once <see cref="StartHashing"/> is called, hashes them: the store hashes
+    /// every upload it writes, so only a proof of possession needs a hash of its own.
+    /// </summary>
+    private sealed class HashingReadStream(Stream inner) : Stream
+    {
+        private readonly System.Security.Cryptography.IncrementalHash _hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        private bool _hashing;
+
+        public long BytesRead { get; private set; }
+
+        public void StartHashing() => _hashing = true;
+
+        public string Digest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => BytesRead;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer);
+            if (_hashing)
+                _hash.AppendData(buffer[..read]);
+            BytesRead += read;
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            if (_hashing)
+                _hash.AppendData(buffer.Span[..read]);
+            BytesRead += read;
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                _hash.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Records blobs a server-side job put into the store itself for a project (ingestion), so its commits find them.</summary>

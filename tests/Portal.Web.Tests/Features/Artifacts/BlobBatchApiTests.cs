@@ -8,7 +8,7 @@ namespace Portal.Web.Tests.Features.Artifacts;
 
 public abstract class BlobBatchApiTests(PortalApp app)
 {
-    private static async Task<ByteArrayContent> TarAsync(IEnumerable<(string Name, byte[] Bytes)> entries)
+    internal static async Task<ByteArrayContent> TarAsync(IEnumerable<(string Name, byte[] Bytes)> entries)
     {
         using var buffer = new MemoryStream();
         await using (var writer = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))

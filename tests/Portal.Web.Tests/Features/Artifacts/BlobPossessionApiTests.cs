@@ -64,6 +64,16 @@ public abstract class BlobPossessionApiTests(PortalApp app)
         var uploads = new ArtifactUploads(client, slug);
         var created = await (await uploads.CreateAsync("copy", [shared.Entry])).ReadOkAsync<CreateVersionResponse>(HttpStatusCode.Created);
         Assert.Equal([shared.Entry.Digest], created.MissingDigests);
+
+        // Claiming the stored digest with other bytes (single and batch upload) proves nothing.
+        await (await client.PutAsync($"/api/v1/blobs/sha256/{shared.Entry.Digest}?project={slug}", BlobsApiTests.Octets([1, 2, 3])))
+            .AssertProblemAsync((HttpStatusCode)422, ErrorCodes.DigestMismatch);
+        await (await client.PutAsync($"/api/v1/blobs/sha256/{shared.Entry.Digest}?project={slug}", BlobsApiTests.Octets([.. shared.Bytes, 0])))
+            .AssertProblemAsync((HttpStatusCode)422, ErrorCodes.DigestMismatch);
+        await (await client.PostAsync($"/api/v1/blobs/batch?project={slug}", await BlobBatchApiTests.TarAsync([(shared.Entry.Digest, new byte[shared.Bytes.Length])])))
+            .AssertProblemAsync((HttpStatusCode)422, ErrorCodes.DigestMismatch);
+        await (await uploads.CommitAsync("copy", created.VersionId!.Value)).AssertProblemAsync(HttpStatusCode.Conflict, ErrorCodes.BlobsMissing);
+
         var put = await (await client.PutAsync($"/api/v1/blobs/sha256/{shared.Entry.Digest}?project={slug}", BlobsApiTests.Octets(shared.Bytes)))
             .ReadOkAsync<BlobPutResponse>();
         Assert.True(put.AlreadyStored);
