@@ -306,6 +306,9 @@ public sealed class PiiScanner
                 continue;
             }
 
+            // The numeric tail of an identifier, a path or a URL ("fuzzer-5390364397928448", "detail/5667125715927040").
+            var identifierTail = !plus && !paren && start >= 2 && text[start - 1] is '-' or '/' && IsWordChar(text[start - 2]);
+
             // The token: digit groups joined by single separators (". ", ") " and similar pairs allowed).
             var count = 0;
             var digits = 0;
@@ -349,10 +352,16 @@ public sealed class PiiScanner
             }
 
             var token = text[start..end];
-            var kind = Classify(token, groups[..count], digits, separator, mixed, plus, paren);
+            if (identifierTail)
+            {
+                from = end;
+                continue;
+            }
+
+            var kind = Classify(text, start, token, groups[..count], digits, separator, mixed, plus, paren);
             if (kind is { } k)
                 matches.Add(new PiiMatch(k, start, end - start));
-            else if (phoneLookups > 0 && IsPhoneCandidate(text, start, token, groups[..count], digits, separator, plus))
+            else if (phoneLookups > 0 && IsPhoneCandidate(text, start, p, token, groups[..count], digits, separator, mixed, plus))
             {
                 phoneLookups--;
                 FindPhones(start, token, matches);
@@ -369,17 +378,58 @@ public sealed class PiiScanner
     }
 
     /// <summary>An IP address, a US SSN or a payment card; phone numbers are left to <see cref="FindPhones"/>.</summary>
-    private static PiiKind? Classify(ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool mixed, bool plus, bool paren)
+    private static PiiKind? Classify(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool mixed, bool plus, bool paren)
     {
         if (plus || paren || mixed)
             return null;
         if (groups.Length == 4 && separator == '.' && IsIpv4(token))
-            return PiiKind.IpAddress;
+            return IsPersonalIpv4(text, start, token) ? PiiKind.IpAddress : null;
         if (groups.Length == 3 && separator == '-' && IsSsn(token))
             return PiiKind.UsSsn;
-        if (digits is >= 13 and <= 19 && token[0] is >= '2' and <= '6' && CardGroups(groups, separator) && Luhn(token))
+        if (digits is >= 13 and <= 19 && CardGroups(groups, separator) && IsCardNumberShape(token, digits) && Luhn(token))
             return PiiKind.PaymentCard;
         return null;
+    }
+
+    /// <summary>
+    /// Not an address that identifies a person's machine: this host, "any", broadcast and multicast; nor a version
+    /// number that happens to be a dotted quad (<c>zlib &gt;= 1.2.2.3</c>, <c>version 3.6.23.1</c>).
+    /// </summary>
+    private static bool IsPersonalIpv4(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> token)
+    {
+        var firstOctet = int.Parse(token[..token.IndexOf('.')], NumberStyles.None, CultureInfo.InvariantCulture);
+        if (firstOctet is 0 or 127 or >= 224)
+            return false;
+        var before = text[Math.Max(0, start - 10)..start].TrimEnd(' ');
+        return !before.EndsWith("=", StringComparison.Ordinal) && !before.EndsWith(">", StringComparison.Ordinal) && !before.EndsWith("<", StringComparison.Ordinal)
+            && !before.EndsWith("version", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The issuer prefixes and lengths cards are issued with (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay, Maestro).</summary>
+    private static bool IsCardNumberShape(ReadOnlySpan<char> token, int digits)
+    {
+        Span<char> head = stackalloc char[4];
+        var n = 0;
+        foreach (var c in token)
+        {
+            if (!char.IsAsciiDigit(c))
+                continue;
+            head[n++] = c;
+            if (n == head.Length)
+                break;
+        }
+
+        var two = (head[0] - '0') * 10 + (head[1] - '0');
+        var four = two * 100 + (head[2] - '0') * 10 + (head[3] - '0');
+        return head[0] switch
+        {
+            '4' => digits is 13 or 16 or 19,
+            '2' => four is >= 2221 and <= 2720 && digits == 16,
+            '5' => two is >= 51 and <= 55 ? digits == 16 : two is 50 or (>= 56 and <= 58),
+            '3' => two is 34 or 37 ? digits == 15 : two is 36 or 38 or 39 || four is >= 3000 and <= 3059 || four is >= 3528 and <= 3589 && digits >= 16,
+            '6' => true,
+            _ => false,
+        };
     }
 
     private static bool CardGroups(ReadOnlySpan<int> groups, char separator)
@@ -405,7 +455,7 @@ public sealed class PiiScanner
     /// and none of the shapes that dial by coincidence — a date or timestamp led by its year, a dotted version or
     /// address, the numeric tail of an identifier, a book or serial number.
     /// </summary>
-    private static bool IsPhoneCandidate(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool plus)
+    private static bool IsPhoneCandidate(ReadOnlySpan<char> text, int start, int firstDigit, ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool mixed, bool plus)
     {
         if (digits is < 7 or > 17)
             return false;
@@ -420,14 +470,35 @@ public sealed class PiiScanner
             return true;
         if (groups.Length < 2)
             return false;
-        if (groups[0] == 4 && (token.StartsWith("19", StringComparison.Ordinal) || token.StartsWith("20", StringComparison.Ordinal)) && separator is '-' or '.')
+        // A date led by its year ("2015-01-06 11", "2242-03-16 12"); a time's fraction or a ratio ("09:57:43.266306").
+        if (groups[0] == 4 && text[firstDigit] is '1' or '2' && groups[1] <= 2)
             return false;
-        if (separator == '.' && groups.Length >= 4)
+        if (start >= 2 && text[start - 1] == ':' && char.IsAsciiDigit(text[start - 2]))
             return false;
-        if (start >= 2 && text[start - 1] is '-' or '_' or '/' or '#' && IsWordChar(text[start - 2]))
+        // Dots: a decimal ("43.26630619"), an address or version, or a clause number mixed with dashes ("252.227-7013").
+        var dotted = token.Contains('.');
+        if (dotted && (mixed || groups.Length == 2 || groups.Length >= 4))
+            return false;
+        // A range or a pair ("64040-64044", "31433 31431"); bytes or a list of small numbers ("90 78 56 34 12").
+        if (groups.Length == 2 && groups[0] == groups[1] && groups[0] >= 4)
+            return false;
+        if (groups.Length >= 4 && text[firstDigit] != '0' && AllAtMost(groups, 2))
+            return false;
+        if (start >= 2 && text[start - 1] == '#' && IsWordChar(text[start - 2]))
             return false;
         var before = text[Math.Max(0, start - 12)..start];
         return !before.Contains("ISBN", StringComparison.OrdinalIgnoreCase) && !before.Contains("ISSN", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool AllAtMost(ReadOnlySpan<int> groups, int digits)
+    {
+        foreach (var g in groups)
+        {
+            if (g > digits)
+                return false;
+        }
+
+        return true;
     }
 
     /// <summary>Phone numbers within a candidate token (ASCII digits, separators, <c>+</c> and parentheses only), per region in order.</summary>

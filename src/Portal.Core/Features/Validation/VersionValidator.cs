@@ -382,6 +382,14 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
             var text = _chars.AsSpan(0, n);
             _matches.Clear();
             _scanner.Scan(text, _matches);
+            if (truncated)
+            {
+                var severity = CheckSeverity.Rank(_rules.PiiSeverity) > CheckSeverity.Rank(CheckSeverity.Warning) ? CheckSeverity.Warning : _rules.PiiSeverity;
+                _findings.Add(ValidationChecks.Pii, "pii.line_too_long", severity, _path,
+                    $"Lines longer than {LineReader.MaxLineBytes / (1 << 20)} MiB were checked for personal data and secrets in their first {LineReader.MaxLineBytes / (1 << 20)} MiB only.",
+                    lineNumber, "line too long");
+            }
+
             foreach (var match in _matches)
             {
                 var value = text.Slice(match.Start, match.Length);
