@@ -41,7 +41,7 @@ public static class SpdxLicenses
             {
                 if (!MetadataKeys.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
                     continue;
-                var value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+                var value = property.Value.ValueKind == JsonValueKind.String ? StringOrRaw(property.Value) : property.Value.GetRawText();
                 return (value, IsValidExpression(value));
             }
         }
@@ -51,6 +51,19 @@ public static class SpdxLicenses
         }
 
         return (null, false);
+    }
+
+    /// <summary>The string, or as written when it cannot be unescaped (a lone surrogate escape): a licence to report either way.</summary>
+    private static string StringOrRaw(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return value.GetRawText().Trim('"');
+        }
     }
 
     /// <summary>Identifiers joined by AND / OR / WITH, optional parentheses and a trailing <c>+</c>.</summary>
