@@ -30,8 +30,13 @@ public static class PiiCorpusScenario
         var decoded = files.Sum(f => Decode(f).LongLength);
         var rules = new ValidationRules
         {
-            PiiSeverity = CheckSeverity.Warning, SchemaSeverity = CheckSeverity.Off, LicenseSeverity = CheckSeverity.Off, BoundsSeverity = CheckSeverity.Off,
-            DuplicatesSeverity = CheckSeverity.Off, EmptyFilesSeverity = CheckSeverity.Off, DriftSeverity = CheckSeverity.Off,
+            PiiSeverity = CheckSeverity.Warning,
+            SchemaSeverity = CheckSeverity.Off,
+            LicenseSeverity = CheckSeverity.Off,
+            BoundsSeverity = CheckSeverity.Off,
+            DuplicatesSeverity = CheckSeverity.Off,
+            EmptyFilesSeverity = CheckSeverity.Off,
+            DriftSeverity = CheckSeverity.Off,
         };
         var validator = DebianTextCorpus.Validator(rules, files);
 

@@ -113,9 +113,13 @@ public sealed class ValidationPropertyTests(ITestOutputHelper output)
         var file = names.Select(HostileInput.FileBytes, Gen.Bool, (name, content, gzipOk) => (name, content, gzipOk));
         var rules = Gen.OneOf(CheckSeverity.All.ToArray()).Array[4].Select(Gen.Bool, Gen.OneOf<string?>(null, "text", "label", "id", "a"), (severities, required, field) => new ValidationRules
         {
-            SchemaSeverity = severities[0], PiiSeverity = severities[1], DuplicatesSeverity = severities[2], EmptyFilesSeverity = severities[3],
+            SchemaSeverity = severities[0],
+            PiiSeverity = severities[1],
+            DuplicatesSeverity = severities[2],
+            EmptyFilesSeverity = severities[3],
             RequiredFields = required ? [new RequiredField("id", "integer"), new RequiredField("text", "string"), new RequiredField("label")] : [],
-            TextField = field, LabelField = field,
+            TextField = field,
+            LabelField = field,
         });
         SeededProperty.Check(file.Array[1, 4].Select(rules), 300, input =>
         {
@@ -208,8 +212,16 @@ public sealed class ValidationPropertyTests(ITestOutputHelper output)
         var field = Gen.OneOf<RequiredField>(null!, new RequiredField(null!), new RequiredField("id", null!), new RequiredField("\0"), new RequiredField("text", "string"), new RequiredField("x", "tuple"));
         var rules = severity.Array[7].Select(field.Array[0, 4].Select(Gen.Int[0, 4], (f, k) => k == 0 ? null! : f), Gen.Double, (s, fields, psi) => new ValidationRules
         {
-            SchemaSeverity = s[0], PiiSeverity = s[1], LicenseSeverity = s[2], BoundsSeverity = s[3], DuplicatesSeverity = s[4], EmptyFilesSeverity = s[5],
-            DriftSeverity = s[6], RequiredFields = fields, DriftWarnPsi = psi, DriftFailPsi = psi * 2,
+            SchemaSeverity = s[0],
+            PiiSeverity = s[1],
+            LicenseSeverity = s[2],
+            BoundsSeverity = s[3],
+            DuplicatesSeverity = s[4],
+            EmptyFilesSeverity = s[5],
+            DriftSeverity = s[6],
+            RequiredFields = fields,
+            DriftWarnPsi = psi,
+            DriftFailPsi = psi * 2,
         });
         SeededProperty.Check(rules, 2000, rule =>
         {
