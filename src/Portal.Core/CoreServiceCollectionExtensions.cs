@@ -36,7 +36,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPromotionsFeature();
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
-        services.AddValidationFeature();
+        services.AddValidationFeature(configuration);
         services.AddIngestionsFeature(configuration);
         services.AddReportsFeature(configuration);
         services.AddMaintenanceFeature(configuration);

@@ -12,6 +12,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["pages-1m"] = PageScenarios.MillionFilePagesAsync,
     ["validate-1g"] = ValidationScenarios.Validate1GiBAsync,
     ["compare-1m"] = ValidationScenarios.Compare1MAsync,
+    ["pii-corpus"] = PiiCorpusScenario.RunAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

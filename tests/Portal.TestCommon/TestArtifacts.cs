@@ -12,6 +12,11 @@ public static class TestArtifacts
 {
     public static async Task<ArtifactVersionResponse> PublishAsync(
         IServiceProvider services, ClaimsPrincipal user, string slug, string name, string type, Guid? runId, string description,
+        params (string Path, string Content)[] files) =>
+        await PublishWithMetadataAsync(services, user, slug, name, type, runId, description, "{\"source\":\"tests\"}", files);
+
+    public static async Task<ArtifactVersionResponse> PublishWithMetadataAsync(
+        IServiceProvider services, ClaimsPrincipal user, string slug, string name, string type, Guid? runId, string description, string metadataJson,
         params (string Path, string Content)[] files)
     {
         await using var scope = services.CreateAsyncScope();
@@ -26,7 +31,7 @@ public static class TestArtifacts
         }
 
         var created = await scope.ServiceProvider.GetRequiredService<CreateVersion>().FromEntriesAsync(
-            user, slug, name, new NewVersionFields(type, description, "{\"source\":\"tests\"}", null, runId), entries);
+            user, slug, name, new NewVersionFields(type, description, metadataJson, null, runId), entries);
         var committed = await scope.ServiceProvider.GetRequiredService<CommitVersion>().CommitAsync(user, slug, name, created.VersionId!.Value);
         return committed.Version;
     }

@@ -114,7 +114,7 @@ public sealed class CompareReportJob(IDbContextFactory<PortalDbContext> dbFactor
             stored = (await db.VersionValidations.AsNoTracking()
                     .Where(v => (v.VersionId == from.VersionId || v.VersionId == to.VersionId) && v.ProfileJson != null)
                     .Select(v => new { v.VersionId, v.ProfileJson }).ToListAsync(ct))
-                .ToDictionary(v => v.VersionId, v => JsonSerializer.Deserialize<DataProfile>(v.ProfileJson!, ValidationJob.Json));
+                .ToDictionary(v => v.VersionId, v => DataProfile.FromJson(v.ProfileJson));
         }
 
         var tabular = changes.Where(c => c.Change == DiffChange.Modified && FileFormats.IsTabular(FileFormats.Of(c.Path))).Take(MaxRowDiffFiles).ToList();

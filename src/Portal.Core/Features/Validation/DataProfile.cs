@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Portal.Core.Features.Validation;
 
@@ -30,6 +31,39 @@ public sealed class DataProfile
 
     public Dictionary<string, long> Labels { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A stored profile, repaired where it does not fit this code (a bucket array of another length, missing parts), or
+    /// null when there is none or it cannot be read: drift then measures against a freshly built profile instead.
+    /// </summary>
+    public static DataProfile? FromJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+            return null;
+        DataProfile? profile;
+        try
+        {
+            profile = JsonSerializer.Deserialize<DataProfile>(json, JsonOptions);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            return null;
+        }
+
+        if (profile is null)
+            return null;
+        if (profile.TextLengths is not { Length: BucketCount })
+        {
+            var buckets = new long[BucketCount];
+            (profile.TextLengths ?? []).AsSpan(0, Math.Min(BucketCount, profile.TextLengths?.Length ?? 0)).CopyTo(buckets);
+            profile.TextLengths = buckets;
+        }
+
+        profile.Labels = profile.Labels is null ? new(StringComparer.Ordinal) : new(profile.Labels.Where(l => l.Key is not null), StringComparer.Ordinal);
+        return profile;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
     public static int BucketOf(int length) =>
         length <= 0 ? 0 : Math.Min(BucketCount - 1, 1 + (int)(Math.Log2(length) * BucketsPerDoubling));
 
@@ -47,6 +81,21 @@ public sealed class DataProfile
         TextCount++;
         TextLengthSum += length;
         TextLengths[BucketOf(length)]++;
+    }
+
+    /// <summary>Labels longer than this are cut (on a character boundary).</summary>
+    public const int MaxLabelLength = 100;
+
+    /// <summary>
+    /// The label a value counts under: at most <see cref="MaxLabelLength"/> characters, never ending inside a surrogate
+    /// pair, broken UTF-16 replaced by U+FFFD — as the stored profile's JSON will hold it, so versions compare equal.
+    /// </summary>
+    public static string LabelOf(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return "";
+        var label = value.Length <= MaxLabelLength ? value : value[..(char.IsHighSurrogate(value[MaxLabelLength - 1]) ? MaxLabelLength - 1 : MaxLabelLength)];
+        return StoredText.ReplaceBrokenSurrogates(label);
     }
 
     public void AddLabel(string label)

@@ -12,6 +12,9 @@ public static class ValidationChecks
     public const string Duplicates = "duplicates";
     public const string EmptyFiles = "empty_files";
     public const string Drift = "drift";
+
+    /// <summary>Files that could not be opened or read to their end.</summary>
+    public const string Files = "files";
 }
 
 /// <summary>One kind of problem in one file (or the whole version when <see cref="Path"/> is null), counted.</summary>

@@ -14,7 +14,9 @@ public interface ILineSink
 
 /// <summary>
 /// Streams a file line by line through one pooled buffer, so memory stays bounded whatever the file's size: a line
-/// longer than <see cref="MaxLineBytes"/> is passed on truncated and the rest of it skipped.
+/// longer than <see cref="MaxLineBytes"/> is passed on truncated and the rest of it skipped. A line ends at LF, CRLF or
+/// a lone CR (old Mac files would otherwise be one line, cut at the limit); a UTF-8 byte order mark is not part of the
+/// first line.
 /// </summary>
 public static class LineReader
 {
@@ -30,20 +32,27 @@ public static class LineReader
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         var filled = 0;
-        long lineNumber = 0;
-        var skipping = false;
+        var state = new SplitState();
+        var atStart = true;
         try
         {
             while (true)
             {
                 if (filled == buffer.Length)
                 {
-                    if (buffer.Length >= MaxLineBytes)
+                    if (buffer.Length >= MaxLineBytes && buffer[filled - 1] == (byte)'\r')
+                    {
+                        // A line just short of the limit, ended by a CR whose LF (if any) is still to come.
+                        sink.OnLine(++state.LineNumber, buffer.AsSpan(0, filled - 1), truncated: false);
+                        state.AfterCr = true;
+                        filled = 0;
+                    }
+                    else if (buffer.Length >= MaxLineBytes)
                     {
                         // One line fills the largest buffer: hand over its start and drop the rest of it.
-                        sink.OnLine(++lineNumber, buffer.AsSpan(0, filled), truncated: true);
+                        sink.OnLine(++state.LineNumber, buffer.AsSpan(0, filled), truncated: true);
+                        state.Skipping = true;
                         filled = 0;
-                        skipping = true;
                     }
                     else
                     {
@@ -59,15 +68,33 @@ public static class LineReader
                     break;
                 onBytes?.Invoke(read);
                 var end = filled + read;
-                var consumed = Split(buffer.AsSpan(0, end), filled, sink, ref lineNumber, ref skipping);
+                var from = 0;
+                if (atStart)
+                {
+                    // The byte order mark may arrive split over reads: wait for three bytes (or the end).
+                    if (end < 3 && Utf8Bom[..end].SequenceEqual(buffer.AsSpan(0, end)))
+                    {
+                        filled = end;
+                        continue;
+                    }
+
+                    atStart = false;
+                    if (buffer.AsSpan(0, end).StartsWith(Utf8Bom))
+                        from = Utf8Bom.Length;
+                }
+
+                // Lines left over were searched already, except a CR at their end.
+                var consumed = Split(buffer.AsSpan(0, end), from, Math.Max(from, filled - 1), sink, ref state);
                 filled = end - consumed;
                 if (consumed > 0 && filled > 0)
                     buffer.AsSpan(consumed, filled).CopyTo(buffer);
             }
 
-            if (filled > 0 && !skipping)
-                sink.OnLine(++lineNumber, TrimCr(buffer.AsSpan(0, filled)), truncated: false);
-            return lineNumber;
+            // Left over: the last line when the file does not end with a line break (or one or two bytes that only began like a BOM).
+            var rest = buffer.AsSpan(0, filled);
+            if (!rest.IsEmpty && !state.Skipping)
+                sink.OnLine(++state.LineNumber, rest[^1] == (byte)'\r' ? rest[..^1] : rest, truncated: false);
+            return state.LineNumber;
         }
         finally
         {
@@ -75,26 +102,57 @@ public static class LineReader
         }
     }
 
-    /// <summary>Emits the complete lines of <paramref name="data"/>; returns how many bytes they used.</summary>
-    private static int Split(ReadOnlySpan<byte> data, int searchFrom, ILineSink sink, ref long lineNumber, ref bool skipping)
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private struct SplitState
     {
-        var start = 0;
+        public long LineNumber;
+
+        /// <summary>The rest of a truncated line is being dropped, up to its line break.</summary>
+        public bool Skipping;
+
+        /// <summary>The previous chunk ended in a CR: an LF right after it belongs to that line break.</summary>
+        public bool AfterCr;
+    }
+
+    /// <summary>
+    /// Emits the complete lines of <paramref name="data"/> from <paramref name="start"/>; returns how many bytes they
+    /// used. A CR at the very end is left unconsumed until the next byte shows whether an LF follows it.
+    /// </summary>
+    private static int Split(ReadOnlySpan<byte> data, int start, int searchFrom, ILineSink sink, ref SplitState state)
+    {
+        if (state.AfterCr)
+        {
+            state.AfterCr = false;
+            if (start < data.Length && data[start] == (byte)'\n')
+            {
+                start++;
+                searchFrom = Math.Max(searchFrom, start);
+            }
+        }
+
         var from = searchFrom;
         while (true)
         {
-            var at = data[from..].IndexOf((byte)'\n');
+            var at = data[from..].IndexOfAny((byte)'\n', (byte)'\r');
             if (at < 0)
                 return start;
-            var newline = from + at;
-            if (skipping)
-                skipping = false;
+            var lineEnd = from + at;
+            var next = lineEnd + 1;
+            if (data[lineEnd] == (byte)'\r')
+            {
+                if (next == data.Length)
+                    return start;
+                if (data[next] == (byte)'\n')
+                    next++;
+            }
+
+            if (state.Skipping)
+                state.Skipping = false;
             else
-                sink.OnLine(++lineNumber, TrimCr(data[start..newline]), truncated: false);
-            start = newline + 1;
+                sink.OnLine(++state.LineNumber, data[start..lineEnd], truncated: false);
+            start = next;
             from = start;
         }
     }
-
-    private static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) =>
-        line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using PhoneNumbers;
 
 namespace Portal.Core.Features.Validation;
 
@@ -21,14 +23,17 @@ public readonly record struct PiiMatch(PiiKind Kind, int Start, int Length);
 /// <summary>
 /// Finds personal data and secrets in text without regular expressions: vectorised searches find the few places
 /// worth a look (<c>@</c>, digits, <c>:</c>, known key prefixes) and each candidate is checked by hand — card numbers
-/// by Luhn, IBANs by their ISO 7064 mod-97 checksum, SSNs by the issued ranges — so clean text costs little and
-/// digit noise (ids, dates, versions, digests) is not reported.
+/// by Luhn, IBANs by their ISO 7064 mod-97 checksum, SSNs by the issued ranges, phone numbers by libphonenumber's
+/// numbering plans — so clean text costs little and digit noise (ids, dates, versions, digests) is not reported.
+/// Total: any text, however malformed, is scanned without an exception, in time linear in its length.
 /// </summary>
 /// <remarks>
-/// Phone numbers are found when written with a <c>+</c> country code or in the North-American 3-3-4 form; US SSNs
-/// in the dashed form. Undashed 9-digit numbers and national phone formats are indistinguishable from ids.
+/// Phone numbers are found when written with a <c>+</c> country code (any country), or in the national format of one of
+/// <see cref="PhoneRegions"/>, and only when written with a separator (space, dash, dot or parentheses): an undashed run
+/// of digits is indistinguishable from an id. Dates, dotted versions and addresses, book numbers and the tails of
+/// identifiers (<c>INV-2026-000123</c>) are not looked up. US SSNs are found in the dashed form.
 /// </remarks>
-public static class PiiScanner
+public sealed class PiiScanner
 {
     private static readonly string[] SecretPrefixes =
     [
@@ -44,7 +49,48 @@ public static class PiiScanner
     private static readonly SearchValues<char> Letters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
     private static readonly SearchValues<char> Base64Chars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=");
 
-    public static void Scan(ReadOnlySpan<char> text, List<PiiMatch> matches)
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    /// <summary>National formats recognised when the site configures none.</summary>
+    public static readonly IReadOnlyList<string> DefaultPhoneRegions = ["US", "GB"];
+
+    /// <summary>The scanner with <see cref="DefaultPhoneRegions"/> (declared after what its constructor reads).</summary>
+    public static PiiScanner Default { get; } = new(DefaultPhoneRegions);
+
+    /// <summary>libphonenumber candidates tried within one token (a token is at most a few dozen characters).</summary>
+    private const int PhoneTriesPerToken = 4;
+
+    /// <summary>Tokens of one line looked up as phone numbers; past this a line of number noise costs no more.</summary>
+    private const int PhoneLookupsPerLine = 256;
+
+    /// <summary>Longest secret token measured; keeps a line made of repeated key prefixes linear to scan.</summary>
+    private const int MaxSecretLength = 512;
+
+    private readonly string[] _phoneRegions;
+
+    /// <summary>With no region, <c>ZZ</c> (unknown) still finds numbers written with a <c>+</c> country code.</summary>
+    private readonly string[] _lookupRegions;
+
+    /// <param name="phoneRegions">ISO 3166 two-letter regions whose national phone formats are recognised.</param>
+    /// <exception cref="ArgumentException">A region libphonenumber does not know.</exception>
+    public PiiScanner(IEnumerable<string> phoneRegions)
+    {
+        _phoneRegions = phoneRegions.Select(r => r.Trim().ToUpperInvariant()).Where(r => r.Length > 0).Distinct().ToArray();
+        var unknown = _phoneRegions.Where(r => !IsPhoneRegion(r)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"Unknown phone region(s) {string.Join(", ", unknown)}: use ISO 3166 two-letter codes such as US, GB, DE.", nameof(phoneRegions));
+        _lookupRegions = _phoneRegions.Length > 0 ? _phoneRegions : ["ZZ"];
+    }
+
+    public IReadOnlyList<string> PhoneRegions => _phoneRegions;
+
+    public static bool IsPhoneRegion(string region) => Phones.GetSupportedRegions().Contains(region);
+
+    /// <summary>Regions from a comma-separated setting (<c>"US,GB"</c>).</summary>
+    public static IReadOnlyList<string> ParseRegions(string? setting) =>
+        (setting ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToUpperInvariant()).ToArray();
+
+    public void Scan(ReadOnlySpan<char> text, List<PiiMatch> matches)
     {
         ScanSecrets(text, matches);
         ScanEmails(text, matches);
@@ -101,7 +147,9 @@ public static class PiiScanner
             return run >= 40 ? 11 + run : 0;
         }
 
-        var token = Run(rest, TokenChars);
+        if (rest.StartsWith("SG.", StringComparison.Ordinal))
+            return SendGrid(rest) ? 3 + 22 + 1 + 43 : 0;
+        var token = Run(rest[..Math.Min(rest.Length, MaxSecretLength)], TokenChars);
         var prefix = "";
         foreach (var p in SecretPrefixes)
         {
@@ -111,7 +159,8 @@ public static class PiiScanner
                 break;
             }
         }
-        var body = rest[prefix.Length..token];
+        // Every prefix left is made of token characters, so the token covers it.
+        var body = rest[prefix.Length..Math.Max(prefix.Length, token)];
         var ok = prefix switch
         {
             "AKIA" or "ASIA" => token == 20 && IsUpperAlnum(body),
@@ -120,22 +169,19 @@ public static class PiiScanner
             "glpat-" => body.Length >= 20,
             "AIza" => body.Length == 35,
             "sk-" => body.Length >= 32 && HasDigitAndLetter(body),
-            "SG." => SendGrid(rest),
             "hf_" => body.Length >= 30 && IsAlnum(body) && HasDigitAndLetter(body),
             _ => body.Length >= 16 && HasDigitAndLetter(body),
         };
-        if (prefix == "SG.")
-            return ok ? 3 + 22 + 1 + 43 : 0;
         return ok ? token : 0;
     }
 
     private static bool SendGrid(ReadOnlySpan<char> rest)
     {
-        // SG.<22 chars>.<43 chars>
-        var first = Run(rest[3..], TokenChars);
-        if (first != 22 || rest.Length <= 3 + first || rest[3 + first] != '.')
+        // SG.<22 chars>.<43 chars>, then the end of the token.
+        if (rest.Length < 3 + 22 + 1 + 43 || rest[3 + 22] != '.')
             return false;
-        return Run(rest[(4 + first)..], TokenChars) == 43;
+        return Run(rest.Slice(3, 22), TokenChars) == 22 && Run(rest.Slice(26, 43), TokenChars) == 43
+            && (rest.Length == 69 || !TokenChars.Contains(rest[69]));
     }
 
     private static int Run(ReadOnlySpan<char> text, SearchValues<char> allowed)
@@ -201,9 +247,10 @@ public static class PiiScanner
         }
     }
 
-    private static void ScanNumbers(ReadOnlySpan<char> text, List<PiiMatch> matches)
+    private void ScanNumbers(ReadOnlySpan<char> text, List<PiiMatch> matches)
     {
         Span<int> groups = stackalloc int[24];
+        var phoneLookups = PhoneLookupsPerLine;
         var from = 0;
         while (from < text.Length)
         {
@@ -259,6 +306,9 @@ public static class PiiScanner
                 continue;
             }
 
+            // The numeric tail of an identifier, a path or a URL ("fuzzer-5390364397928448", "detail/5667125715927040").
+            var identifierTail = !plus && !paren && start >= 2 && text[start - 1] is '-' or '/' && IsWordChar(text[start - 2]);
+
             // The token: digit groups joined by single separators (". ", ") " and similar pairs allowed).
             var count = 0;
             var digits = 0;
@@ -302,9 +352,21 @@ public static class PiiScanner
             }
 
             var token = text[start..end];
-            var kind = Classify(token, groups[..count], digits, separator, mixed, plus, paren);
+            if (identifierTail)
+            {
+                from = end;
+                continue;
+            }
+
+            var kind = Classify(text, start, token, groups[..count], digits, separator, mixed, plus, paren);
             if (kind is { } k)
                 matches.Add(new PiiMatch(k, start, end - start));
+            else if (phoneLookups > 0 && IsPhoneCandidate(text, start, p, token, groups[..count], digits, separator, mixed, plus))
+            {
+                phoneLookups--;
+                FindPhones(start, token, matches);
+            }
+
             from = end;
         }
     }
@@ -315,23 +377,59 @@ public static class PiiScanner
         return end < 0 ? text.Length : end;
     }
 
-    private static PiiKind? Classify(ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool mixed, bool plus, bool paren)
+    /// <summary>An IP address, a US SSN or a payment card; phone numbers are left to <see cref="FindPhones"/>.</summary>
+    private static PiiKind? Classify(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool mixed, bool plus, bool paren)
     {
-        if (!plus && !paren && !mixed)
+        if (plus || paren || mixed)
+            return null;
+        if (groups.Length == 4 && separator == '.' && IsIpv4(token))
+            return IsPersonalIpv4(text, start, token) ? PiiKind.IpAddress : null;
+        if (groups.Length == 3 && separator == '-' && IsSsn(token))
+            return PiiKind.UsSsn;
+        if (digits is >= 13 and <= 19 && CardGroups(groups, separator) && IsCardNumberShape(token, digits) && Luhn(token))
+            return PiiKind.PaymentCard;
+        return null;
+    }
+
+    /// <summary>
+    /// Not an address that identifies a person's machine: this host, "any", broadcast and multicast; nor a version
+    /// number that happens to be a dotted quad (<c>zlib &gt;= 1.2.2.3</c>, <c>version 3.6.23.1</c>).
+    /// </summary>
+    private static bool IsPersonalIpv4(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> token)
+    {
+        var firstOctet = int.Parse(token[..token.IndexOf('.')], NumberStyles.None, CultureInfo.InvariantCulture);
+        if (firstOctet is 0 or 127 or >= 224)
+            return false;
+        var before = text[Math.Max(0, start - 10)..start].TrimEnd(' ');
+        return !before.EndsWith("=", StringComparison.Ordinal) && !before.EndsWith(">", StringComparison.Ordinal) && !before.EndsWith("<", StringComparison.Ordinal)
+            && !before.EndsWith("version", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The issuer prefixes and lengths cards are issued with (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay, Maestro).</summary>
+    private static bool IsCardNumberShape(ReadOnlySpan<char> token, int digits)
+    {
+        Span<char> head = stackalloc char[4];
+        var n = 0;
+        foreach (var c in token)
         {
-            if (groups.Length == 4 && separator == '.' && IsIpv4(token))
-                return PiiKind.IpAddress;
-            if (groups.Length == 3 && separator == '-' && groups[0] == 3 && groups[1] == 2 && groups[2] == 4 && IsSsn(token))
-                return PiiKind.UsSsn;
-            if (digits is >= 13 and <= 19 && token[0] is >= '2' and <= '6' && CardGroups(groups, separator) && Luhn(token))
-                return PiiKind.PaymentCard;
+            if (!char.IsAsciiDigit(c))
+                continue;
+            head[n++] = c;
+            if (n == head.Length)
+                break;
         }
 
-        if (plus && digits is >= 8 and <= 15 && token[1] != '0')
-            return separator is '.' && groups.Length == 4 ? null : PiiKind.Phone;
-        if (!plus && IsNorthAmericanPhone(token, groups, separator, paren))
-            return PiiKind.Phone;
-        return null;
+        var two = (head[0] - '0') * 10 + (head[1] - '0');
+        var four = two * 100 + (head[2] - '0') * 10 + (head[3] - '0');
+        return head[0] switch
+        {
+            '4' => digits is 13 or 16 or 19,
+            '2' => four is >= 2221 and <= 2720 && digits == 16,
+            '5' => two is >= 51 and <= 55 ? digits == 16 : two is 50 or (>= 56 and <= 58),
+            '3' => two is 34 or 37 ? digits == 15 : two is 36 or 38 or 39 || four is >= 3000 and <= 3059 || four is >= 3528 and <= 3589 && digits >= 16,
+            '6' => true,
+            _ => false,
+        };
     }
 
     private static bool CardGroups(ReadOnlySpan<int> groups, char separator)
@@ -352,40 +450,103 @@ public static class PiiScanner
         return groups[^1] is >= 1 and <= 4;
     }
 
-    private static bool IsNorthAmericanPhone(ReadOnlySpan<char> token, ReadOnlySpan<int> groups, char separator, bool paren)
+    /// <summary>
+    /// Whether a digit token is worth asking libphonenumber about: 7 to 17 digits, a <c>+</c> or at least one separator,
+    /// and none of the shapes that dial by coincidence — a date or timestamp led by its year, a dotted version or
+    /// address, the numeric tail of an identifier, a book or serial number.
+    /// </summary>
+    private static bool IsPhoneCandidate(ReadOnlySpan<char> text, int start, int firstDigit, ReadOnlySpan<char> token, ReadOnlySpan<int> groups, int digits, char separator, bool mixed, bool plus)
     {
-        var offset = 0;
-        if (groups.Length == 4 && groups[0] == 1 && token[0] == '1')
-            offset = 1;
-        if (groups.Length - offset != 3 || groups[offset] != 3 || groups[offset + 1] != 3 || groups[offset + 2] != 4)
+        if (digits is < 7 or > 17)
             return false;
-        if (separator is not ('-' or '.' or ' ' or ')'))
+        // Numbers are written in a few groups, seldom of one digit (a country or trunk code, a French area digit):
+        // many groups, or many one-digit groups, are a list or a table.
+        var singles = 0;
+        foreach (var g in groups)
+            singles += g == 1 ? 1 : 0;
+        if (groups.Length > (plus ? 7 : 5) || singles > (plus ? 2 : 1))
             return false;
-        // Area code and exchange start with 2-9; (415) needs its closing parenthesis.
-        var digits = new string(token.ToArray().Where(char.IsAsciiDigit).ToArray())[offset..];
-        if (digits[0] < '2' || digits[3] < '2')
+        if (plus)
+            return true;
+        if (groups.Length < 2)
             return false;
-        if (paren && token.IndexOf(')') < 0)
+        // A date led by its year ("2015-01-06 11", "2242-03-16 12"); a time's fraction or a ratio ("09:57:43.266306").
+        if (groups[0] == 4 && text[firstDigit] is '1' or '2' && groups[1] <= 2)
             return false;
-        return !(separator == ' ' && !paren);
+        if (start >= 2 && text[start - 1] == ':' && char.IsAsciiDigit(text[start - 2]))
+            return false;
+        // Dots: a decimal ("43.26630619"), an address or version, or a clause number mixed with dashes ("252.227-7013").
+        var dotted = token.Contains('.');
+        if (dotted && (mixed || groups.Length == 2 || groups.Length >= 4))
+            return false;
+        // A range or a pair ("64040-64044", "31433 31431"); bytes or a list of small numbers ("90 78 56 34 12").
+        if (groups.Length == 2 && groups[0] == groups[1] && groups[0] >= 4)
+            return false;
+        if (groups.Length >= 4 && text[firstDigit] != '0' && AllAtMost(groups, 2))
+            return false;
+        if (start >= 2 && text[start - 1] == '#' && IsWordChar(text[start - 2]))
+            return false;
+        var before = text[Math.Max(0, start - 12)..start];
+        return !before.Contains("ISBN", StringComparison.OrdinalIgnoreCase) && !before.Contains("ISSN", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static bool IsIpv4(ReadOnlySpan<char> token)
+    private static bool AllAtMost(ReadOnlySpan<int> groups, int digits)
     {
-        foreach (var part in token.ToString().Split('.'))
+        foreach (var g in groups)
         {
-            if (part.Length > 3 || int.Parse(part, System.Globalization.CultureInfo.InvariantCulture) > 255 || part.Length > 1 && part[0] == '0')
+            if (g > digits)
                 return false;
         }
 
         return true;
     }
 
+    /// <summary>Phone numbers within a candidate token (ASCII digits, separators, <c>+</c> and parentheses only), per region in order.</summary>
+    private void FindPhones(int start, ReadOnlySpan<char> token, List<PiiMatch> matches)
+    {
+        var candidate = token.ToString();
+        foreach (var region in _lookupRegions)
+        {
+            var found = false;
+            foreach (var match in Phones.FindNumbers(candidate, region, PhoneNumberUtil.Leniency.VALID, PhoneTriesPerToken))
+            {
+                // A bare run of digits inside the token is an id, whatever it would dial.
+                var raw = match.RawString;
+                if (raw.Length == 0 || raw[0] != '+' && raw.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0)
+                    continue;
+                matches.Add(new PiiMatch(PiiKind.Phone, start + match.Start, match.Length));
+                found = true;
+            }
+
+            if (found)
+                return;
+        }
+    }
+
+    /// <summary>Four groups of one to three digits joined by single dots, each at most 255 and without a leading zero.</summary>
+    private static bool IsIpv4(ReadOnlySpan<char> token)
+    {
+        var parts = 0;
+        foreach (var range in token.Split('.'))
+        {
+            var part = token[range];
+            if (part.Length is 0 or > 3 || part.Length > 1 && part[0] == '0' || !int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 255)
+                return false;
+            parts++;
+        }
+
+        return parts == 4;
+    }
+
+    /// <summary><c>AAA-GG-SSSS</c> with single dashes, in the ranges the SSA issues.</summary>
     private static bool IsSsn(ReadOnlySpan<char> token)
     {
-        var area = int.Parse(token[..3], System.Globalization.CultureInfo.InvariantCulture);
-        var group = int.Parse(token.Slice(4, 2), System.Globalization.CultureInfo.InvariantCulture);
-        var serial = int.Parse(token[7..], System.Globalization.CultureInfo.InvariantCulture);
+        if (token.Length != 11 || token[3] != '-' || token[6] != '-')
+            return false;
+        if (!int.TryParse(token[..3], NumberStyles.None, CultureInfo.InvariantCulture, out var area)
+            || !int.TryParse(token.Slice(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var group)
+            || !int.TryParse(token[7..], NumberStyles.None, CultureInfo.InvariantCulture, out var serial))
+            return false;
         return area is > 0 and < 900 and not 666 && group > 0 && serial > 0;
     }
 
@@ -545,17 +706,19 @@ public static class PiiScanner
         _ => "a private key",
     };
 
-    /// <summary>Enough of the value to find it again, never enough to use it.</summary>
+    /// <summary>Enough of the value to find it again, never enough to use it. Any text is accepted (a match is expected).</summary>
     public static string Redact(PiiKind kind, ReadOnlySpan<char> value)
     {
+        if (value.IsEmpty)
+            return "";
         switch (kind)
         {
             case PiiKind.Email:
             {
                 var at = value.IndexOf('@');
-                var domain = value[(at + 1)..];
+                var domain = at < 0 ? [] : value[(at + 1)..];
                 var dot = domain.LastIndexOf('.');
-                return $"{value[0]}***@{domain[0]}***{domain[dot..]}";
+                return dot <= 0 ? $"{value[0]}***" : $"{value[0]}***@{domain[0]}***{domain[dot..]}";
             }
             case PiiKind.PaymentCard:
                 return MaskDigits(value, keep: 4);
@@ -566,12 +729,15 @@ public static class PiiScanner
             case PiiKind.Iban:
             {
                 var compact = value.ToString().Replace(" ", "", StringComparison.Ordinal);
-                return compact[..2] + new string('*', compact.Length - 6) + compact[^4..];
+                return compact.Length <= 6 ? new string('*', compact.Length) : compact[..2] + new string('*', compact.Length - 6) + compact[^4..];
             }
             case PiiKind.IpAddress:
             {
                 var colon = value.IndexOf(':');
-                return colon >= 0 ? value[..colon].ToString() + ":****:…" : value[..value.IndexOf('.')].ToString() + ".***.***.***";
+                if (colon >= 0)
+                    return value[..colon].ToString() + ":****:…";
+                var dot = value.IndexOf('.');
+                return dot >= 0 ? value[..dot].ToString() + ".***.***.***" : "***";
             }
             case PiiKind.PrivateKey:
                 return value.ToString() + " [key body redacted]";

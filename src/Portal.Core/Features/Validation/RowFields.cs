@@ -20,9 +20,14 @@ public enum FieldKind : byte
 /// </summary>
 public sealed class RowFields
 {
+    private static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 };
+
     private readonly FileFormat _format;
     private readonly byte[][] _names;
     private int[] _columnOf = [];
+
+    /// <summary>Cells a data row is split into: up to the last wanted column, so a very wide row costs no memory.</summary>
+    private int _cellsNeeded;
     private readonly List<(int Start, int Length, bool Quoted)> _cells = [];
 
     public RowFields(FileFormat format, IReadOnlyList<string> names)
@@ -56,7 +61,7 @@ public sealed class RowFields
 
     public void SetHeader(ReadOnlySpan<byte> record)
     {
-        SplitCells(record);
+        SplitCells(record, int.MaxValue);
         var columns = new List<string>(_cells.Count);
         foreach (var (start, length, quoted) in _cells)
             columns.Add(CellString(record, start, length, quoted).Trim());
@@ -64,6 +69,7 @@ public sealed class RowFields
             columns[0] = columns[0][1..];
         Columns = columns;
         _columnOf = Names.Select(n => columns.IndexOf(n)).ToArray();
+        _cellsNeeded = _columnOf.Length == 0 ? 0 : _columnOf.Max() + 1;
     }
 
     public static List<string> CsvColumns(FileFormat format, ReadOnlySpan<byte> header)
@@ -82,7 +88,7 @@ public sealed class RowFields
 
     private bool ReadJson(ReadOnlySpan<byte> row)
     {
-        var reader = new Utf8JsonReader(row, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
+        var reader = new Utf8JsonReader(row, Options);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -133,8 +139,9 @@ public sealed class RowFields
 
             return false;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string the reader cannot transcode (invalid UTF-8, a lone surrogate escape).
             Array.Fill(Kinds, FieldKind.Missing);
             return false;
         }
@@ -142,7 +149,7 @@ public sealed class RowFields
 
     private bool ReadCsv(ReadOnlySpan<byte> row)
     {
-        SplitCells(row);
+        SplitCells(row, _cellsNeeded);
         for (var i = 0; i < _columnOf.Length; i++)
         {
             var column = _columnOf[i];
@@ -168,12 +175,12 @@ public sealed class RowFields
         return System.Buffers.Text.Utf8Parser.TryParse(cell, out double _, out var consumed) && consumed == cell.Length ? FieldKind.Number : FieldKind.String;
     }
 
-    private void SplitCells(ReadOnlySpan<byte> record)
+    private void SplitCells(ReadOnlySpan<byte> record, int maxCells)
     {
         _cells.Clear();
         var delimiter = Delimiter;
         var i = 0;
-        while (true)
+        while (_cells.Count < maxCells)
         {
             if (i < record.Length && record[i] == (byte)'"')
             {
@@ -226,11 +233,18 @@ public sealed class RowFields
             return CellString(row, Starts[index], Lengths[index], Escaped[index]);
         if (Kinds[index] != FieldKind.String || !Escaped[index])
             return Encoding.UTF8.GetString(slice);
-        // Re-read the quoted token to unescape it.
+        // Re-read the quoted token to unescape it; what cannot be unescaped (a lone surrogate escape, invalid UTF-8) is read as written.
         var quoted = row.Slice(Starts[index] - 1, Lengths[index] + 2);
-        var reader = new Utf8JsonReader(quoted);
-        reader.Read();
-        return reader.GetString();
+        try
+        {
+            var reader = new Utf8JsonReader(quoted);
+            reader.Read();
+            return reader.GetString();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return Encoding.UTF8.GetString(slice);
+        }
     }
 
     private static string CellString(ReadOnlySpan<byte> record, int start, int length, bool quoted)
@@ -271,14 +285,14 @@ public sealed class RowFields
     public static List<string> JsonPropertyNames(ReadOnlySpan<byte> row)
     {
         var names = new List<string>();
-        var reader = new Utf8JsonReader(row);
+        var reader = new Utf8JsonReader(row, Options);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 return names;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                names.Add(reader.GetString()!);
+                names.Add(PropertyName(ref reader));
                 reader.Read();
                 reader.Skip();
             }
@@ -289,5 +303,23 @@ public sealed class RowFields
         }
 
         return names;
+    }
+
+    /// <summary>The current property name; one the reader cannot transcode is decoded as written (invalid bytes as U+FFFD).</summary>
+    private static string PropertyName(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            try
+            {
+                return reader.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                // A lone surrogate escape or invalid UTF-8 among the escapes.
+            }
+        }
+
+        return Encoding.UTF8.GetString(reader.ValueSpan);
     }
 }

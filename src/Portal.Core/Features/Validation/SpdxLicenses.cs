@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Portal.Core.Features.Validation;
 
 /// <summary>
@@ -27,20 +29,41 @@ public static class SpdxLicenses
     private static readonly string[] MetadataKeys = ["license", "licence", "spdx", "license_id", "spdx_id"];
 
     /// <summary>The licence named in the metadata (null when none), and whether it is a valid SPDX expression.</summary>
-    public static (string? License, bool Valid) FromMetadata(string metadataJson)
+    /// <remarks>Metadata that is not a JSON object (or not JSON) names no licence.</remarks>
+    public static (string? License, bool Valid) FromMetadata(string? metadataJson)
     {
-        using var doc = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(metadataJson) ? "{}" : metadataJson);
-        if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
-            return (null, false);
-        foreach (var property in doc.RootElement.EnumerateObject())
+        try
         {
-            if (!MetadataKeys.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
-                continue;
-            var value = property.Value.ValueKind == System.Text.Json.JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
-            return (value, IsValidExpression(value));
+            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(metadataJson) ? "{}" : metadataJson);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                return (null, false);
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (!MetadataKeys.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+                    continue;
+                var value = property.Value.ValueKind == JsonValueKind.String ? StringOrRaw(property.Value) : property.Value.GetRawText();
+                return (value, IsValidExpression(value));
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            // Broken JSON, a string the reader cannot transcode (a lone surrogate escape), or text that is not UTF-16.
         }
 
         return (null, false);
+    }
+
+    /// <summary>The string, or as written when it cannot be unescaped (a lone surrogate escape): a licence to report either way.</summary>
+    private static string StringOrRaw(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return value.GetRawText().Trim('"');
+        }
     }
 
     /// <summary>Identifiers joined by AND / OR / WITH, optional parentheses and a trailing <c>+</c>.</summary>

@@ -16,7 +16,7 @@ namespace Portal.Core.Features.Validation;
 /// does nothing; the findings are written in one transaction together with the final state, the audit event and the
 /// outbox event, and only by the run that holds the claim.
 /// </summary>
-public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, IBlobStore blobs, TimeProvider clock, ILogger<ValidationJob> logger)
+public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, IBlobStore blobs, PiiScanner pii, TimeProvider clock, ILogger<ValidationJob> logger)
 {
     /// <summary>A running row whose heartbeat is older than this belongs to a worker that died; another run may take it.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(2);
@@ -108,14 +108,13 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
             if (previousId is { } p)
             {
                 var stored = await db.VersionValidations.AsNoTracking().Where(v => v.VersionId == p).Select(v => v.ProfileJson).SingleOrDefaultAsync(ct);
-                if (stored is not null)
-                    previous = JsonSerializer.Deserialize<DataProfile>(stored, Json);
+                previous = DataProfile.FromJson(stored);
             }
         }
 
         if (previousId is { } prev && previous is null && CheckSeverity.Rank(rules.DriftSeverity) > 0)
             previous = await ProfileAsync(prev, rules, ct);
-        var validator = new VersionValidator(rules, (f, c) => blobs.OpenReadAsync(f.Digest, verify: false, c));
+        var validator = new VersionValidator(rules, (f, c) => blobs.OpenReadAsync(f.Digest, verify: false, c)) { Pii = pii, Logger = logger };
         progress.Total = files.Where(f => f.Ref is null && FileFormats.Of(f.Path) != FileFormat.Opaque).Sum(f => f.Size);
         var result = await validator.ValidateAsync(files, target.MetadataJson, previous, (done, total) =>
         {
@@ -136,7 +135,7 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
             RequiredFields = [], SchemaSeverity = CheckSeverity.Off, PiiSeverity = CheckSeverity.Off, LicenseSeverity = CheckSeverity.Off,
             BoundsSeverity = CheckSeverity.Off, DuplicatesSeverity = CheckSeverity.Off, EmptyFilesSeverity = CheckSeverity.Off, DriftSeverity = CheckSeverity.Off,
         };
-        var validator = new VersionValidator(profileOnly, (f, c) => blobs.OpenReadAsync(f.Digest, verify: false, c));
+        var validator = new VersionValidator(profileOnly, (f, c) => blobs.OpenReadAsync(f.Digest, verify: false, c)) { Logger = logger };
         var tabular = files.Where(f => FileFormats.IsTabular(FileFormats.Of(f.Path))).ToList();
         return (await validator.ValidateAsync(tabular, "{}", null, null, ct)).Profile;
     }
@@ -193,7 +192,7 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
             {
                 db.ValidationFindings.Add(new ValidationFinding
                 {
-                    VersionId = target.VersionId, Check = f.Check, Code = Clip(f.Code, 200), Severity = f.Severity, Message = Clip(f.Message, 2000),
+                    VersionId = target.VersionId, Check = f.Check, Code = StoredText.ForColumn(f.Code, 200), Severity = f.Severity, Message = StoredText.ForColumn(f.Message, 2000),
                     Path = f.Path, Count = f.Count, LocationsJson = JsonSerializer.Serialize(f.Locations, Json), Ordinal = ordinal++,
                 });
             }
@@ -212,7 +211,7 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.VersionValidations.Where(v => v.VersionId == target.VersionId && v.ClaimId == claim && v.State == BackgroundJobState.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, BackgroundJobState.Failed).SetProperty(v => v.FinishedAt, now)
-                .SetProperty(v => v.Errors, 1).SetProperty(v => v.Summary, Clip(reason, 1000)), ct);
+                .SetProperty(v => v.Errors, 1).SetProperty(v => v.Summary, StoredText.ForColumn(reason, 1000)), ct);
     }
 
     internal static string Summarise(ValidationOutcome outcome)
@@ -230,8 +229,6 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
         BackgroundJobState.Passed => JobStates.Passed,
         _ => JobStates.Failed,
     };
-
-    private static string Clip(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }
 
 /// <summary>Bytes done of bytes total, written by the job and read by its heartbeat.</summary>

@@ -108,13 +108,17 @@ public sealed class ValidationRuleSets(IDbContextFactory<PortalDbContext> dbFact
                 errors.Add($"{name} must be one of {string.Join(", ", CheckSeverity.All)}.");
         }
 
-        if (rules.RequiredFields.Count > 100)
+        // A request body can say null where the model has a default.
+        var fields = rules.RequiredFields ?? [];
+        if (rules.RequiredFields is null)
+            errors.Add("requiredFields must be a list (empty for none).");
+        if (fields.Count > 100)
             errors.Add("At most 100 required fields.");
-        foreach (var field in rules.RequiredFields)
+        foreach (var field in fields)
         {
-            if (string.IsNullOrWhiteSpace(field.Name) || field.Name.Length > 200)
-                errors.Add("Every required field needs a name of at most 200 characters.");
-            if (!FieldTypes.Contains(field.Type))
+            if (field is null || string.IsNullOrWhiteSpace(field.Name) || field.Name.Length > 200 || field.Name.Contains('\0', StringComparison.Ordinal))
+                errors.Add("Every required field needs a name of at most 200 characters (no NUL).");
+            else if (field.Type is null || !FieldTypes.Contains(field.Type))
                 errors.Add($"Field '{field.Name}': type must be one of {string.Join(", ", FieldTypes)}.");
         }
 

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Client.Models;
 
 namespace Portal.Core.Features.Validation;
@@ -21,11 +23,19 @@ public sealed record ValidationOutcome(
     public int Count(string severity) => Findings.Count(f => f.Severity == severity);
 }
 
+/// <summary>One check's work on one line of one file (the span is only valid during the call).</summary>
+internal delegate void LineCheck(long lineNumber, ReadOnlySpan<byte> line, bool truncated);
+
 /// <summary>
 /// Runs a rule set over a version's files, streaming each readable file once: schema, personal data and secrets,
 /// duplicates and emptiness per line, a data profile for drift, and bounds and licence from the manifest and metadata.
 /// Memory is bounded by the line buffer, the duplicate table and the capped finding locations, not by file size.
 /// </summary>
+/// <remarks>
+/// One file's trouble stays that file's: a file that cannot be read to its end, or a check that throws on one of its
+/// lines, becomes an error finding naming the check, the file and the line, and the run goes on with the other checks
+/// and files. Only cancellation ends a run early.
+/// </remarks>
 public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, CancellationToken, Task<Stream>> open)
 {
     public static readonly string[] TextFieldNames = ["text", "content", "prompt", "input", "question", "document", "body", "completion"];
@@ -33,6 +43,16 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
 
     /// <summary>Memory the duplicate-row table may take.</summary>
     public long DuplicateTableBytes { get; init; } = 64L << 20;
+
+    public PiiScanner Pii { get; init; } = PiiScanner.Default;
+
+    /// <summary>Where a check's failure is logged with its exception (the finding names only the exception's type).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Checks run on every line besides the built-in ones, by check name, made once per file path.</summary>
+    internal IReadOnlyList<(string Check, Func<string, LineCheck> ForFile)> ExtraChecks { get; init; } = [];
+
+    private ValidationRules Rules => rules;
 
     public async Task<ValidationOutcome> ValidateAsync(
         IReadOnlyList<ValidatedFile> files, string metadataJson, DataProfile? previous, Action<long, long>? progress, CancellationToken ct)
@@ -49,22 +69,34 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
         {
             ct.ThrowIfCancellationRequested();
             var format = FileFormats.Of(file.Path);
-            var scan = new FileScan(rules, file.Path, format, findings, profile, duplicates);
-            await using (var raw = await open(file, ct))
-            await using (var stream = LineReader.Decode(raw, file.Path))
+            var scan = new FileScan(this, file.Path, format, findings, profile, duplicates);
+            var before = done;
+            try
             {
-                var before = done;
-                await LineReader.ReadAsync(stream, scan, n =>
+                await using (var raw = await open(file, ct))
+                await using (var stream = LineReader.Decode(raw, file.Path))
                 {
-                    done = Math.Min(before + file.Size, done + n);
-                    progress?.Invoke(done, total);
-                }, ct);
-                done = before + file.Size;
+                    await LineReader.ReadAsync(stream, scan, n =>
+                    {
+                        done = Math.Min(before + file.Size, done + n);
+                        progress?.Invoke(done, total);
+                    }, ct);
+                }
+
+                scan.Finish();
+                scanned++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                scan.Unreadable(ex);
+            }
+            finally
+            {
+                scan.Release();
             }
 
-            scan.Finish();
+            done = before + file.Size;
             rows += scan.Rows;
-            scanned++;
             progress?.Invoke(done, total);
         }
 
@@ -136,31 +168,108 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
             findings.Add(ValidationChecks.Bounds, "bounds.rows", rules.BoundsSeverity, null, $"The version's CSV/JSONL files hold {rows:N0} rows; the rules ask for at least {min:N0}.");
     }
 
-    /// <summary>The per-line work for one file.</summary>
-    private sealed class FileScan(ValidationRules rules, string path, FileFormat format, FindingCollector findings, DataProfile profile, DuplicateSet duplicates) : ILineSink
+    /// <summary>The per-line work for one file: each check runs guarded, so one that throws stops alone.</summary>
+    private sealed class FileScan : ILineSink
     {
+        private readonly ValidationRules _rules;
+        private readonly ILogger _logger;
+        private readonly PiiScanner _scanner;
+        private readonly string _path;
+        private readonly FileFormat _format;
+        private readonly FindingCollector _findings;
+        private readonly DataProfile _profile;
+        private readonly DuplicateSet _duplicates;
         private readonly List<PiiMatch> _matches = [];
-        private readonly bool _pii = CheckSeverity.Rank(rules.PiiSeverity) > 0;
-        private readonly bool _schema = CheckSeverity.Rank(rules.SchemaSeverity) > 0;
-        private readonly bool _duplicates = CheckSeverity.Rank(rules.DuplicatesSeverity) > 0;
+        private readonly bool _schema;
+        private readonly bool _duplicateRows;
         private readonly CsvRecords _csv = new();
-        private char[] _chars = ArrayPool<char>.Shared.Rent(64 << 10);
+        private readonly List<(string Check, LineCheck? Run)> _checks = [];
+        private readonly int _rowCheck = -1;
+        private char[] _chars = [];
         private RowFields? _fields;
         private int _textIndex = -1;
         private int _labelIndex = -1;
         private bool _sawContent;
+        private long _lastLine;
+
+        /// <summary>The check the row work is in, named in the finding if it throws.</summary>
+        private string _rowStage = ValidationChecks.Schema;
+
+        public FileScan(VersionValidator validator, string path, FileFormat format, FindingCollector findings, DataProfile profile, DuplicateSet duplicates)
+        {
+            _rules = validator.Rules;
+            _logger = validator.Logger;
+            _scanner = validator.Pii;
+            _path = path;
+            _format = format;
+            _findings = findings;
+            _profile = profile;
+            _duplicates = duplicates;
+            _schema = CheckSeverity.Rank(_rules.SchemaSeverity) > 0;
+            _duplicateRows = CheckSeverity.Rank(_rules.DuplicatesSeverity) > 0;
+            if (CheckSeverity.Rank(_rules.PiiSeverity) > 0)
+            {
+                _chars = ArrayPool<char>.Shared.Rent(64 << 10);
+                _checks.Add((ValidationChecks.Pii, ScanPii));
+            }
+
+            if (FileFormats.IsTabular(format))
+            {
+                _rowCheck = _checks.Count;
+                _checks.Add((ValidationChecks.Schema, OnTabularLine));
+            }
+
+            foreach (var (check, forFile) in validator.ExtraChecks)
+                _checks.Add((check, forFile(path)));
+        }
 
         public long Rows { get; private set; }
 
         public void OnLine(long lineNumber, ReadOnlySpan<byte> line, bool truncated)
         {
-            if (_pii)
-                ScanPii(lineNumber, line);
+            _lastLine = lineNumber;
             if (!_sawContent && !line.Trim(" \t"u8).IsEmpty)
                 _sawContent = true;
-            if (!FileFormats.IsTabular(format))
-                return;
-            if (format == FileFormat.Jsonl)
+            for (var i = 0; i < _checks.Count; i++)
+            {
+                var (check, run) = _checks[i];
+                if (run is null)
+                    continue;
+                try
+                {
+                    run(lineNumber, line, truncated);
+                }
+                catch (Exception ex)
+                {
+                    Failed(i, lineNumber, ex);
+                }
+            }
+        }
+
+        /// <summary>Reports a check that threw and stops it for the rest of this file.</summary>
+        private void Failed(int index, long lineNumber, Exception ex)
+        {
+            var check = index == _rowCheck ? _rowStage : _checks[index].Check;
+            _checks[index] = (_checks[index].Check, null);
+            _logger.LogError(ex, "Validation check {Check} failed on {Path} at line {Line}", check, _path, lineNumber);
+            _findings.Add(check, $"{check}.check_failed", CheckSeverity.Error, _path,
+                $"The {check} check failed on this file and did not look at the rest of it; the other checks did. This is a fault in the validator, not a verdict on the data: the log has the details.",
+                lineNumber, $"{check} check failed: {ex.GetType().Name}");
+        }
+
+        /// <summary>The file could not be opened or read to its end (missing blob, corrupt compression, storage error).</summary>
+        public void Unreadable(Exception ex)
+        {
+            _logger.LogWarning(ex, "Validation could not read {Path} after line {Line}", _path, _lastLine);
+            var reason = ex is PortalException or InvalidDataException or IOException ? $"{ex.GetType().Name}: {ex.Message}" : ex.GetType().Name;
+            var where = _lastLine == 0 ? "none of it was checked" : $"lines after {_lastLine:N0} were not checked";
+            _findings.Add(ValidationChecks.Files, "file.unreadable", CheckSeverity.Error, _path,
+                $"The file could not be read to its end ({reason}); {where}.", _lastLine + 1, "unreadable");
+        }
+
+        private void OnTabularLine(long lineNumber, ReadOnlySpan<byte> line, bool truncated)
+        {
+            if (_format == FileFormat.Jsonl)
             {
                 if (line.Trim(" \t"u8).IsEmpty)
                     return;
@@ -175,17 +284,18 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
 
         private void OnRow(long lineNumber, ReadOnlySpan<byte> row, bool truncated)
         {
+            _rowStage = ValidationChecks.Schema;
             if (_fields is null)
             {
-                var names = format == FileFormat.Jsonl ? RowFields.JsonPropertyNames(row) : RowFields.CsvColumns(format, row);
+                var names = _format == FileFormat.Jsonl ? RowFields.JsonPropertyNames(row) : RowFields.CsvColumns(_format, row);
                 Plan(names);
-                if (format != FileFormat.Jsonl)
+                if (_format != FileFormat.Jsonl)
                 {
                     _fields!.SetHeader(row);
                     if (_schema)
                     {
-                        foreach (var field in rules.RequiredFields.Where(f => !names.Contains(f.Name)))
-                            findings.Add(ValidationChecks.Schema, "schema.missing_column", rules.SchemaSeverity, path, $"The header has no column '{field.Name}'.", lineNumber, $"column '{field.Name}' missing");
+                        foreach (var field in _rules.RequiredFields.Where(f => !names.Contains(f.Name)))
+                            _findings.Add(ValidationChecks.Schema, "schema.missing_column", _rules.SchemaSeverity, _path, $"The header has no column '{field.Name}'.", lineNumber, $"column '{field.Name}' missing");
                     }
 
                     return;
@@ -193,72 +303,74 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
             }
 
             Rows++;
-            profile.Rows++;
+            _profile.Rows++;
             if (truncated)
             {
-                findings.Add(ValidationChecks.Schema, "schema.line_too_long", rules.SchemaSeverity == CheckSeverity.Off ? CheckSeverity.Warning : rules.SchemaSeverity, path,
+                _findings.Add(ValidationChecks.Schema, "schema.line_too_long", _rules.SchemaSeverity == CheckSeverity.Off ? CheckSeverity.Warning : _rules.SchemaSeverity, _path,
                     $"Rows longer than {LineReader.MaxLineBytes / (1 << 20)} MiB were not checked.", lineNumber, "row too long");
                 return;
             }
 
             var valid = _fields!.Read(row);
-            if (!valid && format == FileFormat.Jsonl)
+            if (!valid && _format == FileFormat.Jsonl)
             {
                 if (_schema)
-                    findings.Add(ValidationChecks.Schema, "schema.invalid_json", rules.SchemaSeverity, path, "Rows that are not one JSON object each.", lineNumber, "not a JSON object");
+                    _findings.Add(ValidationChecks.Schema, "schema.invalid_json", _rules.SchemaSeverity, _path, "Rows that are not one JSON object each.", lineNumber, "not a JSON object");
                 return;
             }
 
             if (_schema)
             {
-                for (var i = 0; i < rules.RequiredFields.Count; i++)
+                for (var i = 0; i < _rules.RequiredFields.Count; i++)
                 {
-                    var field = rules.RequiredFields[i];
+                    var field = _rules.RequiredFields[i];
                     if (_fields.Kinds[i] == FieldKind.Missing)
                     {
-                        if (format == FileFormat.Jsonl)
-                            findings.Add(ValidationChecks.Schema, $"schema.missing:{field.Name}", rules.SchemaSeverity, path, $"Rows without the required field '{field.Name}'.", lineNumber, $"'{field.Name}' missing");
+                        if (_format == FileFormat.Jsonl)
+                            _findings.Add(ValidationChecks.Schema, $"schema.missing:{field.Name}", _rules.SchemaSeverity, _path, $"Rows without the required field '{field.Name}'.", lineNumber, $"'{field.Name}' missing");
                     }
                     else if (!_fields.Satisfies(i, row, field.Type))
                     {
-                        findings.Add(ValidationChecks.Schema, $"schema.type:{field.Name}", rules.SchemaSeverity, path,
+                        _findings.Add(ValidationChecks.Schema, $"schema.type:{field.Name}", _rules.SchemaSeverity, _path,
                             $"Rows whose '{field.Name}' is not of type {field.Type}.", lineNumber, $"'{field.Name}' is {RowFields.KindName(_fields.Kinds[i])}");
                     }
                 }
             }
 
+            _rowStage = ValidationChecks.Drift;
             if (_textIndex >= 0 && _fields.Kinds[_textIndex] == FieldKind.String)
-                profile.AddText(_fields.Lengths[_textIndex]);
+                _profile.AddText(_fields.Lengths[_textIndex]);
             if (_labelIndex >= 0 && _fields.Kinds[_labelIndex] is not (FieldKind.Missing or FieldKind.Null or FieldKind.Object))
-                profile.AddLabel(Truncate(_fields.GetString(_labelIndex, row) ?? "", 100));
+                _profile.AddLabel(DataProfile.LabelOf(_fields.GetString(_labelIndex, row)));
 
-            if (_duplicates && !duplicates.Add(XxHash3.HashToUInt64(row.Trim(" \t"u8))))
-                findings.Add(ValidationChecks.Duplicates, "duplicates.row", rules.DuplicatesSeverity, path, "Rows that repeat an earlier row of the version exactly.", lineNumber, "repeats an earlier row");
+            _rowStage = ValidationChecks.Duplicates;
+            if (_duplicateRows && !_duplicates.Add(XxHash3.HashToUInt64(row.Trim(" \t"u8))))
+                _findings.Add(ValidationChecks.Duplicates, "duplicates.row", _rules.DuplicatesSeverity, _path, "Rows that repeat an earlier row of the version exactly.", lineNumber, "repeats an earlier row");
         }
 
         private void Plan(List<string> names)
         {
-            var text = rules.TextField ?? TextFieldNames.FirstOrDefault(names.Contains);
-            var label = rules.LabelField ?? LabelFieldNames.FirstOrDefault(names.Contains);
-            var wanted = rules.RequiredFields.Select(f => f.Name).ToList();
+            var text = _rules.TextField ?? TextFieldNames.FirstOrDefault(names.Contains);
+            var label = _rules.LabelField ?? LabelFieldNames.FirstOrDefault(names.Contains);
+            var wanted = _rules.RequiredFields.Select(f => f.Name).ToList();
             if (text is not null)
             {
                 _textIndex = wanted.Count;
                 wanted.Add(text);
-                profile.TextField ??= text;
+                _profile.TextField ??= text;
             }
 
             if (label is not null)
             {
                 _labelIndex = wanted.Count;
                 wanted.Add(label);
-                profile.LabelField ??= label;
+                _profile.LabelField ??= label;
             }
 
-            _fields = new RowFields(format, wanted);
+            _fields = new RowFields(_format, wanted);
         }
 
-        private void ScanPii(long lineNumber, ReadOnlySpan<byte> line)
+        private void ScanPii(long lineNumber, ReadOnlySpan<byte> line, bool truncated)
         {
             if (_chars.Length < line.Length)
             {
@@ -269,27 +381,50 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
             var n = Encoding.UTF8.GetChars(line, _chars);
             var text = _chars.AsSpan(0, n);
             _matches.Clear();
-            PiiScanner.Scan(text, _matches);
+            _scanner.Scan(text, _matches);
+            if (truncated)
+            {
+                var severity = CheckSeverity.Rank(_rules.PiiSeverity) > CheckSeverity.Rank(CheckSeverity.Warning) ? CheckSeverity.Warning : _rules.PiiSeverity;
+                _findings.Add(ValidationChecks.Pii, "pii.line_too_long", severity, _path,
+                    $"Lines longer than {LineReader.MaxLineBytes / (1 << 20)} MiB were checked for personal data and secrets in their first {LineReader.MaxLineBytes / (1 << 20)} MiB only.",
+                    lineNumber, "line too long");
+            }
+
             foreach (var match in _matches)
             {
                 var value = text.Slice(match.Start, match.Length);
-                findings.Add(match.Kind is PiiKind.Secret or PiiKind.PrivateKey ? ValidationChecks.Secrets : ValidationChecks.Pii, PiiScanner.Code(match.Kind), rules.PiiSeverity, path,
+                _findings.Add(match.Kind is PiiKind.Secret or PiiKind.PrivateKey ? ValidationChecks.Secrets : ValidationChecks.Pii, PiiScanner.Code(match.Kind), _rules.PiiSeverity, _path,
                     $"Lines holding {PiiScanner.Describe(match.Kind)}.", lineNumber, PiiScanner.Redact(match.Kind, value));
             }
         }
 
+        /// <summary>After the last line: a CSV record left open by an unbalanced quote, and the emptiness checks.</summary>
         public void Finish()
         {
-            if (_csv.Pending(out var first, out var record))
-                OnRow(first, record, truncated: false);
-            ArrayPool<char>.Shared.Return(_chars);
-            _chars = [];
-            if (!_sawContent && CheckSeverity.Rank(rules.EmptyFilesSeverity) > 0)
-                findings.Add(ValidationChecks.EmptyFiles, "empty.blank", rules.EmptyFilesSeverity, path, "The file holds only blank lines.");
-            else if (FileFormats.IsTabular(format) && Rows == 0 && CheckSeverity.Rank(rules.EmptyFilesSeverity) > 0)
-                findings.Add(ValidationChecks.EmptyFiles, "empty.no_rows", rules.EmptyFilesSeverity, path, "The file holds no rows.");
+            if (_rowCheck >= 0 && _checks[_rowCheck].Run is not null && _csv.Pending(out var first, out var record))
+            {
+                try
+                {
+                    OnRow(first, record, truncated: false);
+                }
+                catch (Exception ex)
+                {
+                    Failed(_rowCheck, first, ex);
+                }
+            }
+
+            if (!_sawContent && CheckSeverity.Rank(_rules.EmptyFilesSeverity) > 0)
+                _findings.Add(ValidationChecks.EmptyFiles, "empty.blank", _rules.EmptyFilesSeverity, _path, "The file holds only blank lines.");
+            else if (FileFormats.IsTabular(_format) && Rows == 0 && CheckSeverity.Rank(_rules.EmptyFilesSeverity) > 0)
+                _findings.Add(ValidationChecks.EmptyFiles, "empty.no_rows", _rules.EmptyFilesSeverity, _path, "The file holds no rows.");
         }
 
-        private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+        /// <summary>Returns the pooled buffer (whether the file was read to its end or not).</summary>
+        public void Release()
+        {
+            if (_chars.Length > 0)
+                ArrayPool<char>.Shared.Return(_chars);
+            _chars = [];
+        }
     }
 }

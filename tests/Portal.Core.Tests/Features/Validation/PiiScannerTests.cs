@@ -57,7 +57,7 @@ public sealed class PiiScannerTests(ITestOutputHelper output)
         {
             var line = $"{{\"text\":\"Contact details: {value}. Thanks!\",\"label\":\"support\"}}";
             matches.Clear();
-            PiiScanner.Scan(line, matches);
+            PiiScanner.Default.Scan(line, matches);
             var hit = matches.Any(m => m.Kind == kind && line.Substring(m.Start, m.Length).Contains(value.Split(' ')[0].TrimStart('(', '+'), StringComparison.Ordinal));
             if (hit)
                 truePositives++;
@@ -70,7 +70,7 @@ public sealed class PiiScannerTests(ITestOutputHelper output)
         foreach (var line in Clean)
         {
             matches.Clear();
-            PiiScanner.Scan(line, matches);
+            PiiScanner.Default.Scan(line, matches);
             foreach (var m in matches)
                 output.WriteLine($"false positive {m.Kind}: '{line.Substring(m.Start, m.Length)}' in {line}");
             falsePositives += matches.Count;
@@ -92,8 +92,71 @@ public sealed class PiiScannerTests(ITestOutputHelper output)
     public void Values_with_bad_checksums_or_impossible_ranges_are_not_reported(string value)
     {
         var matches = new List<PiiMatch>();
-        PiiScanner.Scan($"value {value} here", matches);
+        PiiScanner.Default.Scan($"value {value} here", matches);
         Assert.Empty(matches);
+    }
+
+    [Theory]
+    [InlineData("ranges 10..20..30..40")]
+    [InlineData("Singapore (SG.) office")]
+    [InlineData("ids 123--45--6789 here")]
+    [InlineData("SG.")]
+    [InlineData("x SG.abc.def and AccountKey= and -----BEGIN ")]
+    [InlineData("1.2.3.4.5.6.7.8 and 1..2 and 1-- and +( and (( 12")]
+    public void Ordinary_text_that_once_crashed_the_scanner_is_scanned(string line)
+    {
+        var matches = new List<PiiMatch>();
+        PiiScanner.Default.Scan(line, matches);
+        Assert.Empty(matches);
+    }
+
+    [Theory]
+    [InlineData("020 7946 0958", "020 7946 0958")]
+    [InlineData("+44 20 7946 0958", "+44 20 7946 0958")]
+    [InlineData("(415) 555-0132", "(415) 555-0132")]
+    [InlineData("0161 496 0000", "0161 496 0000")]
+    [InlineData("+33 1 23 45 67 89", "+33 1 23 45 67 89")]
+    [InlineData("+49 30 901820", "+49 30 901820")]
+    [InlineData("Call +1 415 555 2671 today.", "+1 415 555 2671")]
+    public void Phone_numbers_in_national_and_international_form_are_found(string line, string phone)
+    {
+        var matches = new List<PiiMatch>();
+        PiiScanner.Default.Scan($"Please ring {line} after nine.", matches);
+        var match = Assert.Single(matches);
+        Assert.Equal(PiiKind.Phone, match.Kind);
+        Assert.Equal(phone, $"Please ring {line} after nine.".Substring(match.Start, match.Length));
+    }
+
+    [Theory]
+    [InlineData("Version 10.15.7 and 4.19.0-25 and 2.36.1-8+deb12u1")]
+    [InlineData("Released 2023-10-12 14:05:33 +0200, Mon, 12 Oct 2023 14:05:33 +0200")]
+    [InlineData("Dates 12.10.2023, 2023.10.12, 12-10-2023, 2026-01-15 0930")]
+    [InlineData("Resolver 208.67.222.222 and 203.0.113.195 and 10.0.0.138")]
+    [InlineData("ISBN 978-3-16-148410-0, ISBN 0-306-40615-2, ISBN-10: 0 306 40615 2")]
+    [InlineData("ids 2147483647 4155550132 20231012143055 12345678901234567890")]
+    [InlineData("Invoice INV-2026-000123, ticket PROJ-415-555-0132, CVE-2023-12345")]
+    [InlineData("Boston, MA 02110-1301 USA; 59 Temple Place, Suite 330, Boston, MA 02111-1307")]
+    [InlineData("table 1 2 3 4 5 6 7 8 9 10 and 100 200 300 400")]
+    public void Numbers_that_dial_by_coincidence_are_not_phone_numbers(string line)
+    {
+        var matches = new List<PiiMatch>();
+        PiiScanner.Default.Scan(line, matches);
+        foreach (var m in matches)
+            output.WriteLine($"{m.Kind}: '{line.Substring(m.Start, m.Length)}'");
+        Assert.DoesNotContain(matches, m => m.Kind == PiiKind.Phone);
+    }
+
+    [Fact]
+    public void National_formats_follow_the_configured_regions_and_international_ones_are_found_in_any()
+    {
+        var german = new PiiScanner(["DE"]);
+        var matches = new List<PiiMatch>();
+        german.Scan("Büro 030 901820, London 020 7946 0958, intl +44 20 7946 0958", matches);
+        Assert.Equal(["030 901820", "+44 20 7946 0958"], matches.Select(m => "Büro 030 901820, London 020 7946 0958, intl +44 20 7946 0958".Substring(m.Start, m.Length)));
+        matches.Clear();
+        new PiiScanner([]).Scan("020 7946 0958 or +44 20 7946 0958", matches);
+        Assert.Equal(17, Assert.Single(matches).Start);
+        Assert.Throws<ArgumentException>(() => new PiiScanner(["XX"]));
     }
 
     [Fact]
@@ -104,5 +167,17 @@ public sealed class PiiScannerTests(ITestOutputHelper output)
         Assert.Equal("***-**-****", PiiScanner.Redact(PiiKind.UsSsn, "123-45-6789"));
         Assert.Equal("DE****************3000", PiiScanner.Redact(PiiKind.Iban, "DE89 3704 0044 0532 0130 00"));
         Assert.DoesNotContain("IOSFODNN7", PiiScanner.Redact(PiiKind.Secret, "AKIAIOSFODNN7EXAMPLE"), StringComparison.Ordinal);
+        Assert.Equal("+** ** **** **58", PiiScanner.Redact(PiiKind.Phone, "+44 20 7946 0958"));
+    }
+
+    [Fact]
+    public void Redaction_accepts_any_text()
+    {
+        foreach (var kind in Enum.GetValues<PiiKind>())
+        {
+            foreach (var value in new[] { "", "@", "a@b", "x", "1", "::", "DE8", "\uD800", "\0" })
+                Assert.NotNull(PiiScanner.Redact(kind, value));
+        }
     }
 }
+

@@ -133,6 +133,32 @@ public abstract class ValidationApiTests(PortalApp app)
         await (await app.ClientWithToken(stranger.Token).GetAsync($"/api/v1/projects/{team.Slug}/versions/{v0.Id}/validation"))
             .AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.ProjectNotFound);
     }
+
+    [SkippableFact]
+    public async Task Text_that_once_crashed_validation_and_an_unreadable_file_give_findings_not_a_validation_that_could_not_run()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        // A licence holding a NUL reaches the finding's message, which PostgreSQL must store.
+        var version = await TestArtifacts.PublishWithMetadataAsync(app.Services, team.Contributor.Principal, team.Slug, "handbook", "documents", null, "",
+            "{\"license\":\"Custom\\u0000 terms\"}",
+            ("office.txt", "Offices\nranges 10..20..30..40\nSingapore (SG.) office\nLondon: 020 7946 0958\n"),
+            ("archive.txt.gz", "plain text, although the name says gzip\n"),
+            ("rows.jsonl", "{\"text\":\"a\",\"label\":\"\\ud800\"}\n{\"text\":\"b\",\"label\":\"ok\"}\n"));
+
+        await RunAsync<ValidationJob>(j => j.ExecuteAsync(version.Id, default));
+        var result = await (await app.ClientWithToken(team.Viewer.Token).GetAsync($"/api/v1/projects/{team.Slug}/versions/{version.Id}/validation")).ReadOkAsync<ValidationResponse>();
+
+        Assert.Equal(JobStates.Failed, result.State);
+        Assert.StartsWith("Failed: 1 error,", result.Summary, StringComparison.Ordinal);
+        Assert.Equal(2, result.FilesScanned);
+        var unreadable = Assert.Single(result.Findings, f => f.Severity == CheckSeverity.Error);
+        Assert.Equal(("file.unreadable", "archive.txt.gz", 1L), (unreadable.Code, unreadable.Path, unreadable.Locations.Single().Line));
+        Assert.Equal([4L], Assert.Single(result.Findings, f => f.Code == "pii.phone").Locations.Select(l => l.Line));
+        var licence = Assert.Single(result.Findings, f => f.Code == "license.unknown");
+        Assert.DoesNotContain('\0', licence.Message);
+        Assert.DoesNotContain(result.Findings, f => f.Code.EndsWith(".check_failed", StringComparison.Ordinal));
+    }
 }
 
 public sealed class ValidationApiTests_Sqlite(SqliteApp app) : ValidationApiTests(app), IClassFixture<SqliteApp>;
