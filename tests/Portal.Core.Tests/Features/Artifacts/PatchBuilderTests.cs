@@ -141,8 +141,9 @@ public sealed class PatchBuilderTests(SqliteApp app) : IClassFixture<SqliteApp>
             PathConflictsTests.SmallPath.Array[0, 2],
             Gen.Int[0, basePaths.Count - 1].Array[0, 2]);
         var outcomes = new List<bool>();
-        await cases.SampleAsync(async (edgePicks, randomPaths, deletePicks) =>
+        await SeededProperty.CheckAsync(cases, 300, async input =>
         {
+            var (edgePicks, randomPaths, deletePicks) = input;
             var upserts = edgePicks.Concat(randomPaths).Distinct(StringComparer.Ordinal).ToList();
             var deletes = deletePicks.Select(i => basePaths[i]).Distinct(StringComparer.Ordinal).Where(p => !upserts.Contains(p)).ToList();
             if (upserts.Count + deletes.Count == 0)
@@ -163,7 +164,7 @@ public sealed class PatchBuilderTests(SqliteApp app) : IClassFixture<SqliteApp>
             outcomes.Add(expected is not null);
             Assert.True((expected is not null) == (error is not null),
                 $"upserts [{string.Join(", ", upserts)}], deletes [{string.Join(", ", deletes)}]: expected {(expected is null ? "no conflict" : $"a conflict like {expected}")}, got {error?.Message ?? "none"}");
-        }, seed: PropertyRuns.Seed, iter: 300, threads: 1);
+        }, shrink: false);
         Assert.Contains(true, outcomes);
         Assert.Contains(false, outcomes);
     }

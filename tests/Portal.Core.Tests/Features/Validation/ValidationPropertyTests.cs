@@ -2,6 +2,7 @@ using System.Text;
 using CsCheck;
 using Portal.Client.Models;
 using Portal.Core.Features.Validation;
+using Portal.TestCommon;
 using Xunit.Abstractions;
 
 namespace Portal.Core.Tests.Features.Validation;

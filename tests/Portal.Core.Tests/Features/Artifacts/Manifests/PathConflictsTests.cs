@@ -67,10 +67,10 @@ public class PathConflictsTests
 
     [Fact]
     public void The_one_pass_check_agrees_with_the_definition_on_random_trees() =>
-        SmallPath.Array[1, 40].Sample(paths =>
+        SeededProperty.Check(SmallPath.Array[1, 40], 2_000, paths =>
         {
             var expected = BruteForce(paths.Distinct(StringComparer.Ordinal).ToList());
             var error = Build(paths);
             Assert.Equal(expected is not null, error is not null);
-        }, seed: PropertyRuns.Seed, iter: PropertyRuns.Fast, threads: 1);
+        });
 }

@@ -2,7 +2,7 @@ using CsCheck;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
-namespace Portal.Core.Tests.Features.Validation;
+namespace Portal.TestCommon;
 
 /// <summary>
 /// Runs a CsCheck generator for a fixed number of cases from one seed, so every run (and CI) checks the same inputs.
@@ -10,14 +10,22 @@ namespace Portal.Core.Tests.Features.Validation;
 /// (which is then the first case generated). A failure is handed to CsCheck to shrink, and both the case's seed and
 /// CsCheck's report go into the test's message and output.
 /// </summary>
-internal static class SeededProperty
+public static class SeededProperty
 {
     public const string SeedVariable = "PORTAL_PROPERTY_SEED";
     private const string DefaultSeed = "20261116";
 
     public static string Seed { get; } = Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } seed ? seed.Trim() : DefaultSeed;
 
-    public static void Check<T>(Gen<T> gen, int cases, Action<T> assert, ITestOutputHelper output)
+    public static void Check<T>(Gen<T> gen, int cases, Action<T> assert, ITestOutputHelper? output = null) =>
+        CheckAsync(gen, cases, value =>
+        {
+            assert(value);
+            return Task.CompletedTask;
+        }, output).GetAwaiter().GetResult();
+
+    /// <summary>The same for an assertion that awaits (a database, a server); failures are reported without shrinking.</summary>
+    public static async Task CheckAsync<T>(Gen<T> gen, int cases, Func<T, Task> assert, ITestOutputHelper? output = null, bool shrink = true)
     {
         var pcg = ulong.TryParse(Seed, out var number) ? new PCG(1, number) : PCG.Parse(Seed);
         for (var i = 0; i < cases; i++)
@@ -26,22 +34,22 @@ internal static class SeededProperty
             var value = gen.Generate(pcg, null, out _);
             try
             {
-                assert(value);
+                await assert(value);
             }
             catch (Exception ex)
             {
                 var caseSeed = pcg.ToString(state);
                 var message = $"Property failed on case {i + 1} of {cases} from seed {Seed}: {ex.GetType().Name}: {ex.Message}\n"
                     + $"Re-run this case first with {SeedVariable}={caseSeed}\nInput: {Print(value)}";
-                output.WriteLine(message);
-                var shrunk = Shrink(gen, assert, caseSeed);
+                output?.WriteLine(message);
+                var shrunk = shrink ? Shrink(gen, v => assert(v).GetAwaiter().GetResult(), caseSeed) : null;
                 if (shrunk is not null)
-                    output.WriteLine(shrunk);
+                    output?.WriteLine(shrunk);
                 throw new XunitException(message + (shrunk is null ? "" : "\n" + shrunk), ex);
             }
         }
 
-        output.WriteLine($"{cases} cases passed from seed {Seed} (set {SeedVariable} to change it).");
+        output?.WriteLine($"{cases} cases passed from seed {Seed} (set {SeedVariable} to change it).");
     }
 
     /// <summary>CsCheck's own search for a smaller failing input, starting from the failing case; its report names its seed.</summary>
