@@ -15,6 +15,9 @@ public static class ValidationChecks
 
     /// <summary>Files that could not be opened or read to their end.</summary>
     public const string Files = "files";
+
+    /// <summary>Paths that cannot all be checked out everywhere (letter case only differs).</summary>
+    public const string Paths = "paths";
 }
 
 /// <summary>One kind of problem in one file (or the whole version when <see cref="Path"/> is null), counted.</summary>

@@ -146,6 +146,8 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
                 findings.Add(ValidationChecks.EmptyFiles, "empty.file", rules.EmptyFilesSeverity, file.Path, "The file is empty (0 bytes).");
         }
 
+        CheckCaseCollisions(files, findings);
+
         if (CheckSeverity.Rank(rules.DuplicatesSeverity) > 0)
         {
             // Whole documents: the same bytes under several paths.
@@ -154,6 +156,35 @@ public sealed class VersionValidator(ValidationRules rules, Func<ValidatedFile, 
                 var paths = group.Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
                 foreach (var path in paths.Skip(1))
                     findings.Add(ValidationChecks.Duplicates, "duplicates.document", rules.DuplicatesSeverity, path, $"The file has the same content as '{paths[0]}'.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Paths that differ only in letter case are distinct files here and on Linux, but one file on the case-insensitive
+    /// file systems macOS and Windows use by default: a checkout there keeps one of them, or cannot make a folder
+    /// where a file of the same name stands. Allowed, but never silently.
+    /// </summary>
+    private static void CheckCaseCollisions(IReadOnlyList<ValidatedFile> files, FindingCollector findings)
+    {
+        var byFoldedPath = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var folders = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            if (!byFoldedPath.TryAdd(file.Path, file.Path))
+            {
+                findings.Add(ValidationChecks.Paths, "paths.case_duplicate", CheckSeverity.Warning, file.Path,
+                    $"The path differs from '{byFoldedPath[file.Path]}' only in letter case; a checkout on macOS or Windows keeps only one of them.");
+            }
+            for (var slash = file.Path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = file.Path.IndexOf('/', slash + 1))
+                folders.TryAdd(file.Path[..slash], file.Path);
+        }
+        foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            if (folders.TryGetValue(file.Path, out var inside))
+            {
+                findings.Add(ValidationChecks.Paths, "paths.case_conflict", CheckSeverity.Warning, file.Path,
+                    $"The file has the name of the folder holding '{inside}' but for letter case; a checkout on macOS or Windows cannot hold both.");
             }
         }
     }

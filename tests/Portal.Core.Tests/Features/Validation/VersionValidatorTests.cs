@@ -20,6 +20,23 @@ public sealed class VersionValidatorTests
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
     [Fact]
+    public async Task Paths_that_differ_only_in_letter_case_are_allowed_with_a_warning()
+    {
+        (string, byte[])[] files =
+        [
+            ("README.md", Utf8("one")), ("readme.md", Utf8("two")), ("Data", Utf8("a file")), ("data/train.csv", Utf8("x\n1\n")), ("docs/a.txt", Utf8("a")),
+        ];
+        var outcome = await ValidateAsync(Validator(Rules, files), files);
+
+        var duplicate = Assert.Single(outcome.Findings, f => f.Code == "paths.case_duplicate");
+        Assert.Equal((CheckSeverity.Warning, "readme.md"), (duplicate.Severity, duplicate.Path));
+        Assert.Contains("'README.md'", duplicate.Message, StringComparison.Ordinal);
+        var conflict = Assert.Single(outcome.Findings, f => f.Code == "paths.case_conflict");
+        Assert.Equal("Data", conflict.Path);
+        Assert.True(outcome.Passed);
+    }
+
+    [Fact]
     public async Task A_file_that_cannot_be_read_is_an_error_finding_and_the_other_files_are_still_validated()
     {
         (string, byte[])[] files =
