@@ -111,10 +111,7 @@ public sealed class ErrorTests(CliApp app)
         cli.Write("data/bad.txt", content);
         await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-        var blob = Path.Combine(app.StorageRoot, "sha256", digest[..2], digest[2..4], digest);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(blob, new string('x', content.Length));
+        await app.CorruptBlobAsync(digest);
         cli.With("PORTAL_RETRIES", "0");
 
         var result = await cli.RunAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("out"));

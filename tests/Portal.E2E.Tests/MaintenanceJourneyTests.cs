@@ -24,7 +24,7 @@ public sealed class MaintenanceJourneyTests(BrowserApp browser) : IClassFixture<
         var version = await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "corpus", "dataset", null, "",
             ("docs/handbook.md", content), ("docs/intro.md", "fine " + Guid.NewGuid()));
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-        var store = (FileSystemBlobStore)app.Services.GetRequiredService<IBlobStore>();
+        var store = app.FileStore;
         await File.WriteAllTextAsync(store.GetBlobPath(digest), "rotten");
 
         var page = await browser.NewPageAsync();

@@ -42,6 +42,27 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public TestData Data => new(Services);
 
+    /// <summary>The file-system object store below the portal's pack layer (the default store in tests).</summary>
+    public Portal.Core.Storage.FileSystemBlobStore FileStore =>
+        (Portal.Core.Storage.FileSystemBlobStore)Services.GetRequiredKeyedService<Portal.Core.Storage.IBlobStore>(Portal.Core.Storage.StorageServiceCollectionExtensions.ObjectStoreKey);
+
+    /// <summary>
+    /// Overwrites a stored blob's bytes on disk (same length, so only the digest check can tell), wherever it lies:
+    /// an object of its own or a slice of a pack.
+    /// </summary>
+    public async Task CorruptBlobAsync(string digest, byte fill = (byte)'x')
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var row = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.StoredBlobs, b => b.Digest == digest);
+        var path = FileStore.GetBlobPath(row.PackDigest ?? digest);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+        file.Position = row.PackOffset ?? 0;
+        await file.WriteAsync(Enumerable.Repeat(fill, (int)row.Size).ToArray());
+    }
+
     public async Task InitializeAsync()
     {
         if (UnavailableReason is not null)

@@ -46,6 +46,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<ProjectBlob> ProjectBlobs => Set<ProjectBlob>();
 
+    public DbSet<Features.Artifacts.Packs.BlobPack> BlobPacks => Set<Features.Artifacts.Packs.BlobPack>();
+
     public DbSet<UserBlob> UserBlobs => Set<UserBlob>();
 
     public DbSet<LineageEdge> LineageEdges => Set<LineageEdge>();

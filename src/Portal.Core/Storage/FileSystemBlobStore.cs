@@ -168,6 +168,29 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
     }
 
+    /// <summary>A temp file in the store's own folder: adopting it is a rename, and a stale one is cleaned like any temp file.</summary>
+    public string CreateStagingPath()
+    {
+        CreateFolder(_blobRoot);
+        return Path.Combine(_blobRoot, TempFilePrefix + Guid.NewGuid().ToString("N"));
+    }
+
+    public Task<BlobPutResult> AdoptAsync(string digest, string path, CancellationToken cancellationToken = default)
+    {
+        var target = GetBlobPath(digest);
+        var size = new FileInfo(path).Length;
+        try
+        {
+            CreateFolder(Path.GetDirectoryName(target)!);
+        }
+        catch
+        {
+            TryDelete(path);
+            throw;
+        }
+        return Task.FromResult(MoveIntoPlace(path, target, digest, size));
+    }
+
     public Task<int> CleanupTempFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(_blobRoot))

@@ -46,6 +46,30 @@ public interface IBlobStore
     /// <paramref name="olderThan"/>; returns how many were removed. Choose an age well above the longest upload.
     /// </summary>
     Task<int> CleanupTempFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A path for a new local file that will be handed to <see cref="AdoptAsync"/> (a pack being written): on the
+    /// store's own file system when it has one, so adopting is a rename. Stale ones go with <see cref="CleanupTempFilesAsync"/>
+    /// where the store can see them.
+    /// </summary>
+    string CreateStagingPath() => Path.Combine(Path.GetTempPath(), "portal-staging", Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// Stores a local file the portal wrote and hashed itself under <paramref name="digest"/> (already flushed to disk);
+    /// the file is gone afterwards, whatever happens. Stores that can move it do; the others upload it, verified as any put.
+    /// </summary>
+    async Task<BlobPutResult> AdoptAsync(string digest, string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            return await PutAsync(digest, file, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
 
 /// <param name="Digest">SHA-256 of the bytes, lower-case hex.</param>

@@ -550,6 +550,33 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("ManifestRanges");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.Packs.BlobPack", b =>
+                {
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.Property<int>("BlobCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Digest");
+
+                    b.HasIndex("RetiredAt");
+
+                    b.ToTable("BlobPacks");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
                 {
                     b.Property<Guid>("ProjectId")
@@ -620,6 +647,15 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Property<bool>("Corrupt")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("PackDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character(64)")
+                        .IsFixedLength();
+
+                    b.Property<long?>("PackOffset")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
 
@@ -633,6 +669,8 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Digest");
+
+                    b.HasIndex("PackDigest");
 
                     b.HasIndex("VerifiedAt");
 
@@ -2071,6 +2109,14 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasForeignKey("RangeDigest")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.StoredBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.Packs.BlobPack", null)
+                        .WithMany()
+                        .HasForeignKey("PackDigest")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>

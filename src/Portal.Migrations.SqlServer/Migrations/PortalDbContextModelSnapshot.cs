@@ -553,6 +553,33 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.ToTable("ManifestRanges");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.Packs.BlobPack", b =>
+                {
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("char(64)")
+                        .IsFixedLength();
+
+                    b.Property<int>("BlobCount")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Digest");
+
+                    b.HasIndex("RetiredAt");
+
+                    b.ToTable("BlobPacks");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
                 {
                     b.Property<Guid>("ProjectId")
@@ -623,6 +650,15 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<bool>("Corrupt")
                         .HasColumnType("bit");
 
+                    b.Property<string>("PackDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("char(64)")
+                        .IsFixedLength();
+
+                    b.Property<long?>("PackOffset")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
 
@@ -636,6 +672,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .HasColumnType("datetimeoffset");
 
                     b.HasKey("Digest");
+
+                    b.HasIndex("PackDigest");
 
                     b.HasIndex("VerifiedAt");
 
@@ -2074,6 +2112,14 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .HasForeignKey("RangeDigest")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.StoredBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.Packs.BlobPack", null)
+                        .WithMany()
+                        .HasForeignKey("PackDigest")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>

@@ -539,6 +539,33 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("ManifestRanges");
                 });
 
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.Packs.BlobPack", b =>
+                {
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.Property<int>("BlobCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Digest");
+
+                    b.HasIndex("RetiredAt");
+
+                    b.ToTable("BlobPacks");
+                });
+
             modelBuilder.Entity("Portal.Core.Features.Artifacts.ProjectBlob", b =>
                 {
                     b.Property<Guid>("ProjectId")
@@ -609,6 +636,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Property<bool>("Corrupt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PackDigest")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT")
+                        .IsFixedLength();
+
+                    b.Property<long?>("PackOffset")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
 
@@ -622,6 +658,8 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Digest");
+
+                    b.HasIndex("PackDigest");
 
                     b.HasIndex("VerifiedAt");
 
@@ -2040,6 +2078,14 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasForeignKey("RangeDigest")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Artifacts.StoredBlob", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Artifacts.Packs.BlobPack", null)
+                        .WithMany()
+                        .HasForeignKey("PackDigest")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Artifacts.UnindexedRange", b =>

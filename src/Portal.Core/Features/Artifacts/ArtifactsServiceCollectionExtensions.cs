@@ -9,6 +9,10 @@ public static class ArtifactsServiceCollectionExtensions
     /// <summary>Blob uploads, version creation and commit, aliases, and reading versions (listings, files, diffs, look-ups).</summary>
     public static IServiceCollection AddArtifactsFeature(this IServiceCollection services, IConfiguration configuration)
     {
+        // Registered before the object store, which then stays below it (see AddPortalBlobStore).
+        services.AddSingleton<Packs.PackAwareBlobStore>();
+        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<Packs.PackAwareBlobStore>());
+        services.AddScoped<Packs.PackCompaction>();
         services.AddPortalBlobStore(configuration);
         services.AddScoped<BlobUploads>();
         services.AddScoped<RangeWriter>();

@@ -5,6 +5,7 @@ using Portal.Client;
 using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
+using Portal.Core.Features.Artifacts.Packs;
 using Portal.Core.Storage;
 
 namespace Portal.Core.Features.Artifacts;
@@ -49,13 +50,16 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
     /// <summary>
     /// Many small blobs in one request: a tar stream whose regular-file entries are named by their SHA-256 digest
     /// (optionally under <c>sha256/</c>). Each entry is verified like a single upload; the first bad entry stops the
-    /// batch with its name in the error, and the entries before it stay stored (they were verified).
+    /// batch with its name in the error, and the entries before it stay stored (they were verified). Entries up to
+    /// <see cref="PackWriter.MaxPackedBlobBytes"/> are stored in packs, larger ones as objects of their own.
     /// </summary>
     public async Task<IReadOnlyList<BlobPutResponse>> PutBatchAsync(ClaimsPrincipal user, Stream tar, string? projectSlug = null, CancellationToken ct = default)
     {
         var holder = await RequireUploaderAsync(user, projectSlug, ct);
-        var results = new List<BlobPutResponse>();
-        var stored = new List<BlobPutResult>();
+        var loose = new List<BlobPutResult>();
+        using var packs = new PackWriter(store, dbFactory, clock);
+        var entries = 0;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(PackWriter.MaxPackedBlobBytes);
         try
         {
             await using var reader = new System.Formats.Tar.TarReader(tar, leaveOpen: true);
@@ -63,7 +67,7 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
             {
                 if (entry.EntryType is not (System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile))
                     continue;
-                if (results.Count == MaxBatchEntries)
+                if (entries++ == MaxBatchEntries)
                     throw PortalException.BadRequest(ErrorCodes.TooManyDigests, $"A batch holds at most {MaxBatchEntries:N0} blobs; send the rest in another batch.");
                 var name = entry.Name.StartsWith("sha256/", StringComparison.Ordinal) ? entry.Name["sha256/".Length..] : entry.Name;
                 if (!ContentDigest.IsValid(name))
@@ -72,25 +76,44 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
                         $"Batch entry '{entry.Name}' is not named by a SHA-256 digest (64 lower-case hex characters).");
                 }
 
+                if (entry.Length <= PackWriter.MaxPackedBlobBytes)
+                {
+                    var length = (int)entry.Length;
+                    if (entry.DataStream is { } data)
+                        await data.ReadExactlyAsync(buffer.AsMemory(0, length), ct);
+                    var bytes = buffer.AsMemory(0, length);
+                    var actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.Span));
+                    if (actual != name)
+                    {
+                        throw new PortalException(422, ErrorCodes.DigestMismatch,
+                            $"Batch entry '{entry.Name}' does not match its digest: its {length:N0} bytes hash to sha256:{actual}. Nothing of it was stored; the entries before it were.",
+                            new Dictionary<string, object?> { ["expected"] = name, ["actual"] = actual, ["size"] = length });
+                    }
+                    await packs.AddAsync(name, bytes, ct);
+                    continue;
+                }
+
                 await using var hashing = new HashingReadStream(entry.DataStream ?? Stream.Null);
                 var result = await store.PutAsync(name, hashing, MaxBlobBytes, ct);
                 if (result.AlreadyExisted)
                     await ProvePossessionAsync(hashing, result, ct);
-                stored.Add(result);
-                results.Add(new BlobPutResponse(result.Digest, result.Size, result.AlreadyExisted));
+                loose.Add(result);
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
         {
             throw PortalException.BadRequest(ErrorCodes.BatchMalformed, $"The batch is not a valid tar stream: {ex.Message}");
         }
         finally
         {
-            // Whatever was verified and stored is recorded, even when a later entry failed.
-            await RecordAllAsync(stored, holder, CancellationToken.None);
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            // Whatever was verified is stored and recorded, even when a later entry failed.
+            await packs.FlushAsync(CancellationToken.None);
+            await RecordAllAsync([.. loose, .. packs.Results], holder, CancellationToken.None);
         }
 
-        return results;
+        // After the last pack was flushed above.
+        return [.. packs.Results.Concat(loose).Select(r => new BlobPutResponse(r.Digest, r.Size, r.AlreadyExisted))];
     }
 
     public const int MaxBatchEntries = 10_000;

@@ -25,6 +25,12 @@ public class StoredBlob
     /// deleted only after the grace period.
     /// </summary>
     public DateTimeOffset? UnreferencedSince { get; set; }
+
+    /// <summary>The pack holding the blob's bytes, or null when the blob is an object of its own.</summary>
+    public string? PackDigest { get; set; }
+
+    /// <summary>Where the blob's <see cref="Size"/> bytes start in its pack.</summary>
+    public long? PackOffset { get; set; }
 }
 
 public class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlob>
@@ -35,5 +41,9 @@ public class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlob>
         builder.Property(b => b.Digest).HasMaxLength(64).IsFixedLength().IsUnicode(false);
         // The integrity scrub resumes with the oldest-verified blobs.
         builder.HasIndex(b => b.VerifiedAt);
+        builder.Property(b => b.PackDigest).HasMaxLength(64).IsFixedLength().IsUnicode(false);
+        // Garbage collection weighs each pack's live bytes.
+        builder.HasIndex(b => b.PackDigest);
+        builder.HasOne<Packs.BlobPack>().WithMany().HasForeignKey(b => b.PackDigest).OnDelete(DeleteBehavior.Restrict);
     }
 }

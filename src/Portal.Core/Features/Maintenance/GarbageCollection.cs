@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Artifacts.Packs;
 using Portal.Core.Storage;
 
 namespace Portal.Core.Features.Maintenance;
@@ -28,6 +29,7 @@ public sealed class GarbageCollection(
     IDbContextFactory<PortalDbContext> dbFactory,
     IBlobStore store,
     BlobRangeIndexer indexer,
+    PackCompaction compaction,
     IOptions<MaintenanceOptions> options,
     TimeProvider clock,
     ILogger<GarbageCollection> logger) : IMaintenanceJob
@@ -92,7 +94,7 @@ public sealed class GarbageCollection(
             {
                 var stillThere = await db.StoredBlobs.AsNoTracking().Where(b => raced.Contains(b.Digest)).Select(b => b.Digest).ToListAsync(ct);
                 foreach (var blob in candidates.Where(b => raced.Contains(b.Digest) && !stillThere.Contains(b.Digest)))
-                    db.StoredBlobs.Add(new StoredBlob { Digest = blob.Digest, Size = blob.Size, StoredAt = blob.StoredAt, VerifiedAt = blob.VerifiedAt, Corrupt = blob.Corrupt });
+                    db.StoredBlobs.Add(new StoredBlob { Digest = blob.Digest, Size = blob.Size, StoredAt = blob.StoredAt, VerifiedAt = blob.VerifiedAt, Corrupt = blob.Corrupt, PackDigest = blob.PackDigest, PackOffset = blob.PackOffset });
                 await db.SaveChangesAsync(ct);
                 restored += raced.Count;
                 logger.LogInformation("Garbage collection kept {Count} blobs that a new manifest started to use", raced.Count);
@@ -121,6 +123,14 @@ public sealed class GarbageCollection(
         }
         report.Details["bytesFreed"] = bytes;
         report.Details["blobsKeptAfterRace"] = restored;
+
+        // Deleted packed blobs left their bytes in their packs: rewrite the packs that are mostly dead.
+        var packs = await compaction.RunAsync(o.PackRewriteBelowLiveShare, o.PackRetireDelay, o.PackRewriteMaxBytesPerRun, ct);
+        report.Details["packsRewritten"] = packs.PacksRewritten;
+        report.Details["packedBlobsMoved"] = packs.BlobsMoved;
+        report.Details["packedBlobsFoundCorrupt"] = packs.BlobsFoundCorrupt;
+        report.Details["packsDeleted"] = packs.PacksDeleted;
+        report.Details["packBytesFreed"] = packs.BytesFreed;
     }
 
     private static IQueryable<StoredBlob> Collectable(PortalDbContext db, DateTimeOffset cutoff) =>

@@ -39,4 +39,13 @@ public sealed class MaintenanceOptions
 
     /// <summary>Blobs deleted per database transaction by garbage collection.</summary>
     public int GarbageBatchSize { get; set; } = 500;
+
+    /// <summary>A pack whose live blobs fill less than this share of it is rewritten with only those (0 to 1).</summary>
+    public double PackRewriteBelowLiveShare { get; set; } = 0.5;
+
+    /// <summary>A rewritten pack's object is deleted this long after, so reads that had just looked up its place finish.</summary>
+    public TimeSpan PackRetireDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Bytes of live blobs garbage collection moves into new packs per run at most (so a run stays bounded).</summary>
+    public long PackRewriteMaxBytesPerRun { get; set; } = 4L * 1024 * 1024 * 1024;
 }

@@ -106,7 +106,7 @@ public abstract class VersionContentApiTests(PortalApp app)
         var problem = await refResponse.AssertProblemAsync(HttpStatusCode.Conflict, ErrorCodes.FileIsReference);
         Assert.Equal("s3://bucket/model.bin", problem.GetProperty("ref").GetString());
 
-        var store = (FileSystemBlobStore)app.Services.GetRequiredService<IBlobStore>();
+        var store = app.FileStore;
         var digest = TestManifests.DigestOf(files["faq/shipping.md"]);
         await File.WriteAllTextAsync(store.GetBlobPath(digest), files["faq/shipping.md"].Replace('3', '9'));
         var corrupt = await client.GetAsync($"/api/v1/projects/{team.Slug}/versions/{versionId}/file?path=faq/shipping.md");

@@ -111,7 +111,7 @@ public abstract class MaintenanceJobsTests(PortalApp app)
         var v0 = await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "docs", "documents", null, "", good, bad);
         var v1 = await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "docs", "documents", null, "", good, bad, gone);
         var other = await TestArtifacts.PublishAsync(app.Services, team.Contributor.Principal, team.Slug, "clean", "documents", null, "", good);
-        var store = (FileSystemBlobStore)app.Services.GetRequiredService<IBlobStore>();
+        var store = app.FileStore;
         await File.WriteAllTextAsync(store.GetBlobPath(DigestOf(bad.Item2)), "rotten bytes");
         File.Delete(store.GetBlobPath(DigestOf(gone.Item2)));
 
@@ -234,7 +234,7 @@ public abstract class MaintenanceJobsTests(PortalApp app)
             await scope.ServiceProvider.GetRequiredService<BlobUploads>().PutAsync(team.Contributor.Principal, DigestOf(pendingOnly.Item2), new MemoryStream(bytes), bytes.Length);
         }
         await CreatePendingAsync(team, "in-progress", pendingOnly);
-        var store = (FileSystemBlobStore)app.Services.GetRequiredService<IBlobStore>();
+        var store = app.FileStore;
         var staleTemp = Path.Combine(Path.GetDirectoryName(store.GetBlobPath(DigestOf(shared.Item2)))!, FileSystemBlobStore.TempFilePrefix + Guid.NewGuid().ToString("N"));
         await File.WriteAllTextAsync(staleTemp, "half an upload");
         File.SetLastWriteTimeUtc(staleTemp, DateTime.UtcNow.AddDays(-2));
