@@ -17,6 +17,26 @@ public sealed record MissingBlobsRequest(IReadOnlyList<string>? Digests, string?
 
 public sealed record MissingBlobsResponse(IReadOnlyList<string> Missing);
 
+/// <summary>Body of <c>POST /api/v1/projects/{p}/blobs/download</c>: at most <see cref="MaxDigests"/> digests of blobs the project holds.</summary>
+public sealed record BlobBatchDownloadRequest(IReadOnlyList<string>? Digests)
+{
+    public const int MaxDigests = 10_000;
+}
+
+/// <summary>Why one blob of a batch download was not sent (the body of its error entry).</summary>
+public sealed record BlobBatchError(string Code, string Message);
+
+/// <summary>
+/// The answer of a batch download: a tar stream (ustar) with one regular-file entry per blob, named by its SHA-256
+/// digest and holding its bytes, in no particular order; a blob that cannot be sent is an entry named
+/// <see cref="ErrorPrefix"/> + digest holding a JSON <see cref="BlobBatchError"/>. Every requested digest gets exactly
+/// one entry. The portal verifies each blob before it is sent; clients verify again as they write.
+/// </summary>
+public static class BlobBatchFormat
+{
+    public const string ErrorPrefix = "errors/";
+}
+
 /// <summary>One file of a manifest as the API carries it (NDJSON lines have the same fields).</summary>
 public sealed record ManifestEntryModel(string Path, string Digest, long Size, string? Ref = null, JsonElement? Extra = null);
 

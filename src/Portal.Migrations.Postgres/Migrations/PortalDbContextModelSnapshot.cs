@@ -558,6 +558,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasColumnType("character(64)")
                         .IsFixedLength();
 
+                    b.Property<long>("BlobBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("BlobCount")
                         .HasColumnType("integer");
 

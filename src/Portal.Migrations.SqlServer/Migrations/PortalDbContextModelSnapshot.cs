@@ -561,6 +561,9 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .HasColumnType("char(64)")
                         .IsFixedLength();
 
+                    b.Property<long>("BlobBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("BlobCount")
                         .HasColumnType("int");
 

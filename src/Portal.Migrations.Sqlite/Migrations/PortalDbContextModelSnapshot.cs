@@ -547,6 +547,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .IsFixedLength();
 
+                    b.Property<long>("BlobBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("BlobCount")
                         .HasColumnType("INTEGER");
 

@@ -49,6 +49,18 @@ public static class BlobsEndpoints
             .WithSummary("Which of up to 10,000 digests are not present for you (or for the project the request names) yet.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
 
+        api.MapPost("/projects/{slug}/blobs/download", async (string slug, BlobBatchDownloadRequest request, HttpContext http, ClaimsPrincipal user, BlobDownloads useCase, CancellationToken ct) =>
+            {
+                var plan = await useCase.PrepareAsync(user, slug, request, ct);
+                http.Response.ContentType = "application/x-tar";
+                await useCase.WriteAsync(plan, http.Response.Body, ct);
+            })
+            .WithTags("Blobs")
+            .WithName("DownloadBlobBatch")
+            .WithSummary("Many blobs the project holds in one tar stream, each entry named by its digest and verified; a blob that cannot be sent is an entry errors/<digest> holding its problem as JSON.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-tar")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+
         return api;
     }
 

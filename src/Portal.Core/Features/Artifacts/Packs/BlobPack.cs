@@ -22,6 +22,9 @@ public class BlobPack
     /// <summary>Blobs written into the pack (some may have died since).</summary>
     public int BlobCount { get; set; }
 
+    /// <summary>Bytes of those blobs (the size without the trailer): what the share of live bytes is measured against.</summary>
+    public long BlobBytes { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>

@@ -42,11 +42,13 @@ public sealed class PackCompaction(
                 {
                     p.Digest,
                     p.Size,
+                    p.BlobBytes,
                     LiveBytes = db.StoredBlobs.Where(b => b.PackDigest == p.Digest).Sum(b => (long?)b.Size) ?? 0,
                     LiveBlobs = db.StoredBlobs.Count(b => b.PackDigest == p.Digest),
                 })
                 .ToListAsync(ct);
-            sparse = uses.Where(u => u.LiveBytes < share * u.Size).OrderBy(u => u.LiveBytes).Select(u => new PackUse(u.Digest, u.Size, u.LiveBytes, u.LiveBlobs)).ToList();
+            // Measured against the blobs' bytes, not the object's: a pack of tiny blobs has a trailer as big as they are.
+            sparse = uses.Where(u => u.LiveBlobs == 0 || u.LiveBytes < share * u.BlobBytes).OrderBy(u => u.LiveBytes).Select(u => new PackUse(u.Digest, u.Size, u.LiveBytes, u.LiveBlobs)).ToList();
         }
 
         int rewritten = 0, moved = 0, corrupt = 0;
@@ -120,7 +122,7 @@ public sealed class PackCompaction(
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             if (newPack is not null && !await db.BlobPacks.AnyAsync(p => p.Digest == newPack, ct))
-                db.BlobPacks.Add(new BlobPack { Digest = newPack, Size = newSize, BlobCount = builder.Blobs.Count, CreatedAt = now });
+                db.BlobPacks.Add(new BlobPack { Digest = newPack, Size = newSize, BlobCount = builder.Blobs.Count, BlobBytes = builder.Length, CreatedAt = now });
             await db.SaveChangesAsync(ct);
             foreach (var blob in builder.Blobs)
             {

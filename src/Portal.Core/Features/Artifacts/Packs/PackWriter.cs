@@ -106,7 +106,7 @@ internal sealed class PackWriter(IBlobStore store, IDbContextFactory<PortalDbCon
                     db.ChangeTracker.Clear();
                     await using var transaction = await db.Database.BeginTransactionAsync(ct);
                     if (!await db.BlobPacks.AnyAsync(p => p.Digest == packDigest, ct))
-                        db.BlobPacks.Add(new BlobPack { Digest = packDigest, Size = packSize, BlobCount = blobs.Count, CreatedAt = now });
+                        db.BlobPacks.Add(new BlobPack { Digest = packDigest, Size = packSize, BlobCount = blobs.Count, BlobBytes = blobs.Sum(b => b.Size), CreatedAt = now });
                     var digests = blobs.Select(b => b.Digest).ToList();
                     var existing = new Dictionary<string, StoredBlob>(StringComparer.Ordinal);
                     foreach (var chunk in digests.Chunk(BlobUploads.LookupChunk))

@@ -1,9 +1,8 @@
-﻿using System;
-using Microsoft.EntityFrameworkCore.Migrations;
+﻿using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Portal.Migrations.SqlServer.Migrations
+namespace Portal.Migrations.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class BlobPacks : Migration
@@ -14,7 +13,7 @@ namespace Portal.Migrations.SqlServer.Migrations
             migrationBuilder.AddColumn<string>(
                 name: "PackDigest",
                 table: "StoredBlobs",
-                type: "char(64)",
+                type: "TEXT",
                 unicode: false,
                 fixedLength: true,
                 maxLength: 64,
@@ -23,18 +22,19 @@ namespace Portal.Migrations.SqlServer.Migrations
             migrationBuilder.AddColumn<long>(
                 name: "PackOffset",
                 table: "StoredBlobs",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "BlobPacks",
                 columns: table => new
                 {
-                    Digest = table.Column<string>(type: "char(64)", unicode: false, fixedLength: true, maxLength: 64, nullable: false),
-                    Size = table.Column<long>(type: "bigint", nullable: false),
-                    BlobCount = table.Column<int>(type: "int", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
-                    RetiredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                    Digest = table.Column<string>(type: "TEXT", unicode: false, fixedLength: true, maxLength: 64, nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    BlobCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    BlobBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RetiredAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Portal.Migrations.Postgres.Migrations
+namespace Portal.Migrations.SqlServer.Migrations
 {
     /// <inheritdoc />
     public partial class BlobPacks : Migration
@@ -14,7 +14,7 @@ namespace Portal.Migrations.Postgres.Migrations
             migrationBuilder.AddColumn<string>(
                 name: "PackDigest",
                 table: "StoredBlobs",
-                type: "character(64)",
+                type: "char(64)",
                 unicode: false,
                 fixedLength: true,
                 maxLength: 64,
@@ -30,11 +30,12 @@ namespace Portal.Migrations.Postgres.Migrations
                 name: "BlobPacks",
                 columns: table => new
                 {
-                    Digest = table.Column<string>(type: "character(64)", unicode: false, fixedLength: true, maxLength: 64, nullable: false),
+                    Digest = table.Column<string>(type: "char(64)", unicode: false, fixedLength: true, maxLength: 64, nullable: false),
                     Size = table.Column<long>(type: "bigint", nullable: false),
-                    BlobCount = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    RetiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    BlobCount = table.Column<int>(type: "int", nullable: false),
+                    BlobBytes = table.Column<long>(type: "bigint", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    RetiredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -12,7 +12,7 @@ using Portal.Core.Data;
 namespace Portal.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261203220332_BlobPacks")]
+    [Migration("20261203222039_BlobPacks")]
     partial class BlobPacks
     {
         /// <inheritdoc />
@@ -560,6 +560,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .IsUnicode(false)
                         .HasColumnType("character(64)")
                         .IsFixedLength();
+
+                    b.Property<long>("BlobBytes")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("BlobCount")
                         .HasColumnType("integer");

@@ -1,8 +1,9 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Portal.Migrations.Sqlite.Migrations
+namespace Portal.Migrations.Postgres.Migrations
 {
     /// <inheritdoc />
     public partial class BlobPacks : Migration
@@ -13,7 +14,7 @@ namespace Portal.Migrations.Sqlite.Migrations
             migrationBuilder.AddColumn<string>(
                 name: "PackDigest",
                 table: "StoredBlobs",
-                type: "TEXT",
+                type: "character(64)",
                 unicode: false,
                 fixedLength: true,
                 maxLength: 64,
@@ -22,18 +23,19 @@ namespace Portal.Migrations.Sqlite.Migrations
             migrationBuilder.AddColumn<long>(
                 name: "PackOffset",
                 table: "StoredBlobs",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "BlobPacks",
                 columns: table => new
                 {
-                    Digest = table.Column<string>(type: "TEXT", unicode: false, fixedLength: true, maxLength: 64, nullable: false),
-                    Size = table.Column<long>(type: "INTEGER", nullable: false),
-                    BlobCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    RetiredAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Digest = table.Column<string>(type: "character(64)", unicode: false, fixedLength: true, maxLength: 64, nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    BlobCount = table.Column<int>(type: "integer", nullable: false),
+                    BlobBytes = table.Column<long>(type: "bigint", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RetiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
