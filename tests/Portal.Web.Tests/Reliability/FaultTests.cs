@@ -68,6 +68,68 @@ public abstract class FaultTests(DatabaseProvider provider)
         Assert.Equal(digest, Convert.ToHexStringLower(SHA256.HashData(downloaded)));
     }
 
+    private static async Task<byte[]> TarOfAsync(IEnumerable<(string Digest, byte[] Bytes)> blobs)
+    {
+        using var buffer = new MemoryStream();
+        await using (var writer = new System.Formats.Tar.TarWriter(buffer, System.Formats.Tar.TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            foreach (var (digest, bytes) in blobs)
+                await writer.WriteEntryAsync(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, digest) { DataStream = new MemoryStream(bytes) });
+        }
+        return buffer.ToArray();
+    }
+
+    [SkippableFact]
+    public async Task A_server_killed_while_writing_a_pack_loses_nothing_committed_and_records_nothing_of_the_pack()
+    {
+        SkipUnlessRunnable(provider);
+        await using var database = await TestDatabase.CreateAsync(provider);
+        using var storage = new TemporaryFolder();
+        await using var server = new PortalServerProcess(database.ConnectionString, provider.ToString(), storage.Path);
+        await server.StartAsync();
+        using var client = Client(server);
+        var slug = TestData.UniqueSlug("packs");
+        await client.CreateProjectAsync(new CreateProjectRequest(slug, "Packs"));
+        static List<(string Path, string Digest, byte[] Bytes)> Files(string folder, int count) =>
+            Enumerable.Range(0, count).Select(i => RandomNumberGenerator.GetBytes(1000 + i % 3000)).Select((b, i) => ($"{folder}/{i:D5}.bin", Convert.ToHexStringLower(SHA256.HashData(b)), b)).ToList();
+
+        // A committed version whose blobs live in a pack.
+        var committedFiles = Files("kept", 500);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", PortalApp.AdminToken);
+        var batch = new ByteArrayContent(await TarOfAsync(committedFiles.Select(f => (f.Digest, f.Bytes))));
+        batch.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+        (await http.PostAsync($"api/v1/blobs/batch?project={slug}", batch)).EnsureSuccessStatusCode();
+        var created = await client.CreateVersionAsync(slug, "corpus", new CreateVersionRequest("dataset", Entries: committedFiles.Select(f => new ManifestEntryModel(f.Path, f.Digest, f.Bytes.Length)).ToList()));
+        Assert.Empty(created.MissingDigests);
+        var v0 = await client.CommitVersionAsync(slug, "corpus", created.VersionId!.Value);
+
+        // A second batch streams slowly after 6 MB, so the server is killed with a pack half written.
+        var lostFiles = Files("lost", 6000);
+        var halfway = new TaskCompletionSource();
+        var slow = new StreamContent(new SlowAfter(new MemoryStream(await TarOfAsync(lostFiles.Select(f => (f.Digest, f.Bytes)))), 6_000_000, halfway));
+        slow.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+        var upload = http.PostAsync($"api/v1/blobs/batch?project={slug}", slow);
+        await halfway.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(500);
+        await server.KillAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => upload);
+        await server.StartAsync();
+
+        // Nothing of the half-written pack counts as stored: a version of those files still needs all of them.
+        var retry = await client.CreateVersionAsync(slug, "lost", new CreateVersionRequest("dataset", Entries: lostFiles.Select(f => new ManifestEntryModel(f.Path, f.Digest, f.Bytes.Length)).ToList()));
+        Assert.Equal(lostFiles.Count, retry.MissingDigests.Count);
+        // Everything committed reads back intact.
+        foreach (var file in committedFiles.Where((_, i) => i % 25 == 0))
+        {
+            var bytes = await http.GetByteArrayAsync($"api/v1/projects/{slug}/versions/{v0.Version.Id}/file?path={Uri.EscapeDataString(file.Path)}");
+            Assert.Equal(file.Bytes, bytes);
+        }
+        // The half-written pack is a stale temp file of the store, which its clean-up removes.
+        var store = new Portal.Core.Storage.FileSystemBlobStore(storage.Path);
+        Assert.True(await store.CleanupTempFilesAsync(TimeSpan.Zero) >= 1);
+    }
+
     [SkippableFact]
     public async Task A_server_killed_during_commits_leaves_whole_versions_or_pending_ones_and_retried_commits_complete()
     {
