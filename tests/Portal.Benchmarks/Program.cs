@@ -13,6 +13,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["validate-1g"] = ValidationScenarios.Validate1GiBAsync,
     ["compare-1m"] = ValidationScenarios.Compare1MAsync,
     ["pii-corpus"] = PiiCorpusScenario.RunAsync,
+    ["peers"] = PeerScenarios.RunAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];
