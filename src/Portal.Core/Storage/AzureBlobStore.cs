@@ -24,7 +24,7 @@ namespace Portal.Core.Storage;
 /// <see cref="CleanupTempFilesAsync"/> removes temp blobs a crash left behind.</para>
 /// <para>A body that fits in one block is hashed in memory first and stored with one request, or not at all.</para>
 /// </remarks>
-public sealed class AzureBlobStore : IBlobStore
+public sealed partial class AzureBlobStore : IBlobStore
 {
     /// <summary>Temp blobs of puts with an unknown digest are named <c>tmp/&lt;guid&gt;</c>.</summary>
     public const string TempPrefix = "tmp/";

@@ -15,7 +15,7 @@ namespace Portal.Core.Storage;
 /// Readers therefore see either no blob or the complete, verified one; concurrent puts of the same blob race only
 /// on the rename, and the loser discards its temp file.
 /// </remarks>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed partial class FileSystemBlobStore : IBlobStore
 {
     /// <summary>Temp files start with this; <see cref="CleanupTempFilesAsync"/> deletes stale ones.</summary>
     public const string TempFilePrefix = ".tmp-";

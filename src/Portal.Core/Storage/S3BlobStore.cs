@@ -21,7 +21,7 @@ namespace Portal.Core.Storage;
 /// multipart uploads a crash left behind.</para>
 /// <para>A body that fits in one part is hashed in memory first and stored with one request, or not at all.</para>
 /// </remarks>
-public sealed class S3BlobStore : IBlobStore, IDisposable
+public sealed partial class S3BlobStore : IBlobStore, IDisposable
 {
     /// <summary>Temp objects of puts with an unknown digest are named <c>tmp/&lt;guid&gt;</c>.</summary>
     public const string TempPrefix = "tmp/";

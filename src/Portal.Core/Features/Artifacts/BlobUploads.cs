@@ -249,7 +249,20 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
         RecordAllAsync(results, new Holder(userId, projectId), ct);
 
     /// <summary>Who an upload is recorded for: the project it names, else the uploader.</summary>
-    private sealed record Holder(string UserId, Guid? ProjectId);
+    internal sealed record Holder(string UserId, Guid? ProjectId);
+
+    /// <summary>Records a blob stored by an upload session (verified whole) as held by <paramref name="holder"/>.</summary>
+    internal Task RecordSessionUploadAsync(BlobPutResult result, Holder holder, CancellationToken ct) => RecordAllAsync([result], holder, ct);
+
+    /// <summary>Whether <paramref name="holder"/> already holds <paramref name="digest"/> (stored, intact and theirs).</summary>
+    internal async Task<bool> IsPresentForAsync(Holder holder, string digest, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var present = holder.ProjectId is { } projectId
+            ? BlobPossession.PresentFor(db, projectId, [holder.UserId])
+            : BlobPossession.PresentForUser(db, holder.UserId, await db.Users.Where(u => u.Id == holder.UserId).Select(u => u.IsSiteAdmin).SingleAsync(ct));
+        return await present.AsNoTracking().AnyAsync(b => b.Digest == digest, ct);
+    }
 
     private async Task RecordAllAsync(IReadOnlyCollection<BlobPutResult> results, Holder holder, CancellationToken ct)
     {
@@ -306,7 +319,7 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
     /// Uploading needs the Contributor role in the named project, or (without one) in at least one project. Returns
     /// whom the upload is recorded for.
     /// </summary>
-    private async Task<Holder> RequireUploaderAsync(ClaimsPrincipal user, string? projectSlug, CancellationToken ct)
+    internal async Task<Holder> RequireUploaderAsync(ClaimsPrincipal user, string? projectSlug, CancellationToken ct)
     {
         var userId = ProjectAccess.UserId(user) ?? throw new PortalException(401, ErrorCodes.Unauthorized, "Sign in or send an API token.");
         if (!string.IsNullOrEmpty(projectSlug))

@@ -1,0 +1,97 @@
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace Portal.Core.Storage;
+
+/// <summary>
+/// Parts of a large blob as uncommitted blocks of a temp blob (<c>tmp/uploads/&lt;guid&gt;</c>); completing commits
+/// them in order, reads the result back to hash it, and copies it to the blob's name only when the hash is the digest.
+/// </summary>
+public sealed partial class AzureBlobStore : IPartUploadStore
+{
+    public const string UploadsPrefix = TempPrefix + "uploads/";
+
+    public async Task<string> StartPartsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        return UploadsPrefix + Guid.NewGuid().ToString("N");
+    }
+
+    public async Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default)
+    {
+        var temp = _container.GetBlockBlobClient(Checked(handle));
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            // Staging a block of the same id again replaces it: a part sent twice is stored once.
+            await temp.StageBlockAsync(BlockId(number), file, new BlockBlobStageBlockOptions(), cancellationToken);
+            return null;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    public async Task<BlobPutResult> CompletePartsAsync(string handle, string digest, long size, IReadOnlyList<StoredPart> parts, CancellationToken cancellationToken = default)
+    {
+        var temp = _container.GetBlockBlobClient(Checked(handle));
+        var target = _container.GetBlockBlobClient(GetBlobName(digest));
+        try
+        {
+            if (await GetCompleteSizeAsync(target, cancellationToken) is { } existing)
+                return new BlobPutResult(digest, existing, AlreadyExisted: true);
+            await temp.CommitBlockListAsync([.. parts.OrderBy(p => p.Number).Select(p => BlockId(p.Number))], new CommitBlockListOptions(), cancellationToken);
+
+            // The parts were verified one by one; the whole is what the digest names, so it is read back and hashed.
+            string actual;
+            long length;
+            var download = await temp.DownloadStreamingAsync(cancellationToken: cancellationToken);
+            using (download.Value)
+            {
+                length = download.Value.Details.ContentLength;
+                actual = await HashAsync(download.Value.Content, cancellationToken);
+            }
+            if (actual != digest || length != size)
+                throw BlobStoreErrors.DigestMismatch(digest, actual, length);
+
+            try
+            {
+                var copy = await target.StartCopyFromUriAsync(temp.Uri, new BlobCopyFromUriOptions
+                {
+                    DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                }, cancellationToken);
+                await copy.WaitForCompletionAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (RequestFailedException ex) when (IsAlreadyExists(ex))
+            {
+                return new BlobPutResult(digest, size, AlreadyExisted: true);
+            }
+            if (await GetCompleteSizeAsync(target, cancellationToken) != size)
+                throw new InvalidOperationException($"Copying the temp blob {temp.Name} to {target.Name} did not complete.");
+            return new BlobPutResult(digest, size, AlreadyExisted: false);
+        }
+        finally
+        {
+            await TryDeleteAsync(temp);
+        }
+    }
+
+    public async Task AbortPartsAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        var temp = _container.GetBlockBlobClient(Checked(handle));
+        // Uncommitted blocks of a blob that never commits are discarded by the service after a week; deleting the
+        // blob drops them now when it was committed, and is harmless when it was not.
+        await TryDeleteAsync(temp);
+    }
+
+    /// <summary>Block ids must have one length per blob: the part number, fixed width.</summary>
+    private static string BlockId(int number) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"part-{number:D6}"));
+
+    private static string Checked(string handle) =>
+        handle.StartsWith(UploadsPrefix, StringComparison.Ordinal) && Guid.TryParseExact(handle[UploadsPrefix.Length..], "N", out _)
+            ? handle
+            : throw new ArgumentException("Not an upload handle of this store.", nameof(handle));
+}

@@ -1,0 +1,38 @@
+namespace Portal.Core.Storage;
+
+/// <summary>
+/// A store that takes one large blob in parts: each part is stored on its own (in any order, in parallel, again after
+/// an interruption), then the parts are put together, the whole is hashed, and only bytes that hash to the digest
+/// become the blob. The file-system store keeps parts as files, S3 as a multipart upload, Azure as uncommitted blocks.
+/// </summary>
+/// <remarks>
+/// The caller (the upload session) has verified every part against its own SHA-256 before handing it over, from a
+/// local file, so a part is never half-stored and the store needs no buffer of its own.
+/// </remarks>
+public interface IPartUploadStore
+{
+    /// <summary>Starts storing a new blob in parts; the handle names it in every later call (at most 400 characters).</summary>
+    Task<string> StartPartsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores part <paramref name="number"/> (from 1) from a local file the caller wrote and verified, replacing a
+    /// part of the same number; the file is gone afterwards, whatever happens. Returns what completing needs to name
+    /// the part by (S3's ETag), or null.
+    /// </summary>
+    Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts parts 1..n together in order and stores the result under <paramref name="digest"/> when, and only when,
+    /// its bytes hash to it and it is <paramref name="size"/> bytes long; the parts are discarded either way.
+    /// </summary>
+    /// <exception cref="PortalException">422 <c>digest_mismatch</c> (nothing stored).</exception>
+    Task<BlobPutResult> CompletePartsAsync(string handle, string digest, long size, IReadOnlyList<StoredPart> parts, CancellationToken cancellationToken = default);
+
+    /// <summary>Discards every part of <paramref name="handle"/>; nothing happens when there is nothing left.</summary>
+    Task AbortPartsAsync(string handle, CancellationToken cancellationToken = default);
+}
+
+/// <param name="Number">From 1.</param>
+/// <param name="Size">Bytes of the part.</param>
+/// <param name="Tag">What <see cref="IPartUploadStore.PutPartAsync"/> returned for it.</param>
+public sealed record StoredPart(int Number, long Size, string? Tag);

@@ -1,0 +1,104 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Portal.Core.Storage;
+
+/// <summary>
+/// Parts of a large blob as one S3 multipart upload to a temp key (<c>tmp/uploads/&lt;guid&gt;</c>); completing
+/// assembles it there, reads it back to hash it, and copies it to the blob's key only when the hash is the digest.
+/// </summary>
+public sealed partial class S3BlobStore : IPartUploadStore
+{
+    public const string UploadsPrefix = TempPrefix + "uploads/";
+
+    public async Task<string> StartPartsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureBucketAsync(cancellationToken);
+        var key = UploadsPrefix + Guid.NewGuid().ToString("N");
+        var started = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key }, cancellationToken);
+        return key + "\n" + started.UploadId;
+    }
+
+    public async Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default)
+    {
+        var (key, uploadId) = Parse(handle);
+        if (number > MaxParts)
+            throw new InvalidOperationException($"S3 takes at most {MaxParts:N0} parts per upload.");
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            var response = await _s3.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = Bucket,
+                Key = key,
+                UploadId = uploadId,
+                PartNumber = number,
+                PartSize = file.Length,
+                InputStream = file,
+                UseChunkEncoding = false,
+            }, cancellationToken);
+            return response.ETag;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    public async Task<BlobPutResult> CompletePartsAsync(string handle, string digest, long size, IReadOnlyList<StoredPart> parts, CancellationToken cancellationToken = default)
+    {
+        var (key, uploadId) = Parse(handle);
+        var target = GetObjectKey(digest);
+        var assembled = false;
+        try
+        {
+            if (await GetSizeOfKeyAsync(target, cancellationToken) is { } existing)
+                return new BlobPutResult(digest, existing, AlreadyExisted: true);
+            await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = Bucket,
+                Key = key,
+                UploadId = uploadId,
+                PartETags = [.. parts.OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.Tag))],
+            }, cancellationToken);
+            assembled = true;
+
+            // The parts were verified one by one; the whole is what the digest names, so it is read back and hashed.
+            string actual;
+            long length;
+            using (var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, cancellationToken))
+            {
+                length = response.ContentLength;
+                actual = await AzureBlobStore.HashAsync(response.ResponseStream, cancellationToken);
+            }
+            if (actual != digest || length != size)
+                throw BlobStoreErrors.DigestMismatch(digest, actual, length);
+            if (await GetSizeOfKeyAsync(target, cancellationToken) is not null)
+                return new BlobPutResult(digest, size, AlreadyExisted: true);
+            await CopyAsync(key, target, size, cancellationToken);
+            return new BlobPutResult(digest, size, AlreadyExisted: false);
+        }
+        finally
+        {
+            if (assembled)
+                await TryDeleteAsync(key);
+            else
+                await TryAbortAsync(key, uploadId);
+        }
+    }
+
+    public async Task AbortPartsAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        var (key, uploadId) = Parse(handle);
+        await TryAbortAsync(key, uploadId);
+        await TryDeleteAsync(key);
+    }
+
+    private static (string Key, string UploadId) Parse(string handle)
+    {
+        var parts = handle.Split('\n');
+        if (parts.Length != 2 || !parts[0].StartsWith(UploadsPrefix, StringComparison.Ordinal))
+            throw new ArgumentException("Not an upload handle of this store.", nameof(handle));
+        return (parts[0], parts[1]);
+    }
+}
