@@ -32,6 +32,15 @@ public static class ErrorCodes
     public const string PathDuplicate = "path_duplicate";
     public const string PathConflict = "path_conflict";
     public const string SizeMismatch = "size_mismatch";
+
+    // Upload sessions: a large blob sent in parts.
+    public const string UploadSessionNotFound = "upload_session_not_found";
+    public const string UploadSessionBusy = "upload_session_busy";
+    public const string PartNumberInvalid = "part_number_invalid";
+    public const string PartSizeMismatch = "part_size_mismatch";
+    public const string PartDigestMismatch = "part_digest_mismatch";
+    public const string PartDigestMissing = "part_digest_missing";
+    public const string PartsMissing = "parts_missing";
     public const string SizeInvalid = "size_invalid";
     public const string RefInvalid = "ref_invalid";
     public const string ManifestMalformed = "manifest_malformed";

@@ -9,13 +9,28 @@ namespace Portal.Client;
 public sealed partial class PortalClient
 {
     /// <summary>
-    /// Streams a file as the blob <paramref name="digest"/> (lower-case SHA-256 hex). The file is reopened for every
-    /// attempt, so a retry after a dropped connection sends the whole blob again; the server stores it once.
+    /// Uploads a file as the blob <paramref name="digest"/> (lower-case SHA-256 hex). A file of at least
+    /// <see cref="PartUploadThreshold"/> bytes goes up in parts (<see cref="PutBlobInPartsAsync"/>: parallel, and a
+    /// retry sends only what the portal lacks); a smaller one in one request, reopened for every attempt, so a retry
+    /// after a dropped connection sends it again. The server stores a blob once.
     /// </summary>
     /// <param name="project">The project the blob is for: it then holds the blob, and its versions may name it. Without
     /// one the blob is recorded as the caller's own upload.</param>
-    public Task<BlobPutResponse> PutBlobAsync(string digest, string filePath, IProgress<long>? progress = null, string? project = null, CancellationToken ct = default) =>
-        PutBlobAsync(digest, () => new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan), progress, project, ct);
+    public async Task<BlobPutResponse> PutBlobAsync(string digest, string filePath, IProgress<long>? progress = null, string? project = null, CancellationToken ct = default)
+    {
+        if (new FileInfo(filePath).Length >= PartUploadThreshold)
+        {
+            try
+            {
+                return await PutBlobInPartsAsync(digest, filePath, progress, project, ct).ConfigureAwait(false);
+            }
+            catch (PortalApiException ex) when (ex.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && ex.Code is not (ErrorCodes.UploadSessionNotFound or ErrorCodes.ProjectNotFound))
+            {
+                // A portal without upload sessions: one request, as before.
+            }
+        }
+        return await PutBlobAsync(digest, () => new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan), progress, project, ct).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Streams a blob from <paramref name="openContent"/>, called once per attempt (the stream is disposed after).

@@ -44,6 +44,7 @@ if (role.ServesWeb())
     api.MapProjectsApi();
     api.MapArtifactsApi();
     api.MapBlobsApi();
+    api.MapBlobUploadSessionsApi();
     api.MapRunsApi();
     api.MapVersionContentApi();
     api.MapLineageApi();

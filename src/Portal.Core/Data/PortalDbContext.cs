@@ -50,6 +50,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<UserBlob> UserBlobs => Set<UserBlob>();
 
+    public DbSet<UploadSession> UploadSessions => Set<UploadSession>();
+
+    public DbSet<UploadPart> UploadParts => Set<UploadPart>();
+
     public DbSet<LineageEdge> LineageEdges => Set<LineageEdge>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();

@@ -19,7 +19,7 @@ public sealed partial class AzureBlobStore : IPartUploadStore
         return UploadsPrefix + Guid.NewGuid().ToString("N");
     }
 
-    public async Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default)
+    public async Task<string?> PutPartAsync(string handle, int number, long offset, string path, CancellationToken cancellationToken = default)
     {
         var temp = _container.GetBlockBlobClient(Checked(handle));
         try
@@ -39,13 +39,15 @@ public sealed partial class AzureBlobStore : IPartUploadStore
     {
         var temp = _container.GetBlockBlobClient(Checked(handle));
         var target = _container.GetBlockBlobClient(GetBlobName(digest));
+        // The temp blob goes when the outcome is known (stored, or not the digest's bytes); after a fault its blocks
+        // stay, so completing can be asked again.
+        var settled = false;
         try
         {
-            if (await GetCompleteSizeAsync(target, cancellationToken) is { } existing)
-                return new BlobPutResult(digest, existing, AlreadyExisted: true);
             await temp.CommitBlockListAsync([.. parts.OrderBy(p => p.Number).Select(p => BlockId(p.Number))], new CommitBlockListOptions(), cancellationToken);
 
-            // The parts were verified one by one; the whole is what the digest names, so it is read back and hashed.
+            // The parts were verified one by one; the whole is what the digest names, so it is read back and hashed,
+            // also when the store holds the blob already: completing is what proves the uploader has the bytes.
             string actual;
             long length;
             var download = await temp.DownloadStreamingAsync(cancellationToken: cancellationToken);
@@ -55,7 +57,15 @@ public sealed partial class AzureBlobStore : IPartUploadStore
                 actual = await HashAsync(download.Value.Content, cancellationToken);
             }
             if (actual != digest || length != size)
+            {
+                settled = true;
                 throw BlobStoreErrors.DigestMismatch(digest, actual, length);
+            }
+            if (await GetCompleteSizeAsync(target, cancellationToken) is { } existing)
+            {
+                settled = true;
+                return new BlobPutResult(digest, existing, AlreadyExisted: true);
+            }
 
             try
             {
@@ -67,15 +77,18 @@ public sealed partial class AzureBlobStore : IPartUploadStore
             }
             catch (RequestFailedException ex) when (IsAlreadyExists(ex))
             {
+                settled = true;
                 return new BlobPutResult(digest, size, AlreadyExisted: true);
             }
             if (await GetCompleteSizeAsync(target, cancellationToken) != size)
                 throw new InvalidOperationException($"Copying the temp blob {temp.Name} to {target.Name} did not complete.");
+            settled = true;
             return new BlobPutResult(digest, size, AlreadyExisted: false);
         }
         finally
         {
-            await TryDeleteAsync(temp);
+            if (settled)
+                await TryDeleteAsync(temp);
         }
     }
 

@@ -14,6 +14,18 @@ public sealed class BlobStoreOptions
     /// <summary>Largest blob one <c>PUT /api/v1/blobs/sha256/{digest}</c> accepts; bigger bodies get 413.</summary>
     public long MaxBlobBytes { get; set; } = 50L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Part size of upload sessions (<c>/api/v1/blobs/uploads</c>), for blobs sent in parts; at least 5 MiB (S3's
+    /// smallest part). A blob needing more than 10,000 parts gets larger parts.
+    /// </summary>
+    public long UploadPartBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// An upload session no part arrived for during this long is removed with its parts by the pending-expiry job.
+    /// Keep it below <c>Maintenance:TempFileAge</c>, which removes the spooled parts of unfinished requests.
+    /// </summary>
+    public TimeSpan UploadSessionLifetime { get; set; } = TimeSpan.FromHours(20);
+
     /// <summary>Largest NDJSON manifest body (a million files is roughly 200 MB of NDJSON, less gzipped).</summary>
     public long MaxManifestBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 

@@ -4,11 +4,14 @@ using System.Security.Cryptography;
 namespace Portal.Core.Storage;
 
 /// <summary>
-/// Parts of a large blob as files under <c>&lt;root&gt;/uploads/&lt;handle&gt;/</c>; completing concatenates them
-/// into a staging file while hashing, and renames it into place when the hash is the digest.
+/// Parts of a large blob are written straight into one file, <c>&lt;root&gt;/uploads/&lt;handle&gt;/data</c>, each at
+/// its own offset; completing hashes that file and renames it into place. Every byte is written once, as with a single
+/// upload, whatever the number of parts.
 /// </summary>
 public sealed partial class FileSystemBlobStore : IPartUploadStore
 {
+    private const string PartsDataName = "data";
+
     private string UploadsRoot => Path.Combine(Root, "uploads");
 
     public Task<string> StartPartsAsync(CancellationToken cancellationToken = default)
@@ -18,14 +21,33 @@ public sealed partial class FileSystemBlobStore : IPartUploadStore
         return Task.FromResult(handle);
     }
 
-    public Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default)
+    public string? InPlaceFile(string handle)
+    {
+        var folder = PartsFolder(handle);
+        return Directory.Exists(folder) ? Path.Combine(folder, PartsDataName) : null;
+    }
+
+    public Task<string?> PutPartAsync(string handle, int number, long offset, string path, CancellationToken cancellationToken = default)
     {
         try
         {
-            var folder = PartsFolder(handle);
-            if (!Directory.Exists(folder))
-                throw new InvalidOperationException($"Upload {handle} has no parts folder (aborted or completed).");
-            File.Move(path, Path.Combine(folder, PartName(number)), overwrite: true);
+            var target = InPlaceFile(handle) ?? throw new InvalidOperationException($"Upload {handle} has no parts folder (aborted or completed).");
+            using var output = File.OpenHandle(target, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite);
+            using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                int read;
+                while ((read = input.Read(buffer, 0, BufferSize)) > 0)
+                {
+                    RandomAccess.Write(output, buffer.AsSpan(0, read), offset);
+                    offset += read;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
             return Task.FromResult<string?>(null);
         }
         finally
@@ -36,34 +58,28 @@ public sealed partial class FileSystemBlobStore : IPartUploadStore
 
     public async Task<BlobPutResult> CompletePartsAsync(string handle, string digest, long size, IReadOnlyList<StoredPart> parts, CancellationToken cancellationToken = default)
     {
-        var folder = PartsFolder(handle);
+        var data = InPlaceFile(handle) ?? throw new InvalidOperationException($"Upload {handle} has no parts folder (aborted or completed).");
+        // The parts go when the outcome is known (stored, or not the digest's bytes); after a fault (disk, cancelled
+        // request) they stay, so completing can be asked again.
+        var settled = false;
         try
         {
-            var target = GetBlobPath(digest);
-            if (TryGetLength(target) is { } existing)
-                return new BlobPutResult(digest, existing, AlreadyExisted: true);
-            var staging = CreateStagingPath();
+            // Hashed even when the store holds the blob: completing is what proves the uploader has the bytes.
             string actual;
-            long written = 0;
-            try
+            long length;
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
                 {
-                    await using var output = OpenTempFile(staging);
-                    foreach (var part in parts.OrderBy(p => p.Number))
+                    await using var input = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+                    length = input.Length;
+                    int read;
+                    while ((read = input.Read(buffer, 0, BufferSize)) > 0)
                     {
-                        await using var input = new FileStream(Path.Combine(folder, PartName(part.Number)), FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-                        int read;
-                        while ((read = await input.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
-                        {
-                            hash.AppendData(buffer, 0, read);
-                            output.Write(buffer, 0, read);
-                            written += read;
-                        }
+                        cancellationToken.ThrowIfCancellationRequested();
+                        hash.AppendData(buffer, 0, read);
                     }
-                    output.Flush(flushToDisk: true);
                 }
                 finally
                 {
@@ -71,27 +87,22 @@ public sealed partial class FileSystemBlobStore : IPartUploadStore
                 }
                 actual = ContentDigest.ToHex(hash.GetHashAndReset());
             }
-            catch (IOException ex) when (IsDiskFull(ex))
-            {
-                TryDelete(staging);
-                throw StorageFull();
-            }
-            catch
-            {
-                TryDelete(staging);
-                throw;
-            }
 
-            if (actual != digest || written != size)
+            if (actual != digest || length != size)
             {
-                TryDelete(staging);
-                throw BlobStoreErrors.DigestMismatch(digest, actual, written);
+                settled = true;
+                throw BlobStoreErrors.DigestMismatch(digest, actual, length);
             }
-            return await AdoptAsync(digest, staging, cancellationToken);
+            using (var flush = new FileStream(data, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1))
+                flush.Flush(flushToDisk: true);
+            var result = await AdoptAsync(digest, data, cancellationToken);
+            settled = true;
+            return result;
         }
         finally
         {
-            await AbortPartsAsync(handle, CancellationToken.None);
+            if (settled)
+                await AbortPartsAsync(handle, CancellationToken.None);
         }
     }
 
@@ -115,6 +126,4 @@ public sealed partial class FileSystemBlobStore : IPartUploadStore
         Guid.TryParseExact(handle, "N", out _)
             ? Path.Combine(UploadsRoot, handle)
             : throw new ArgumentException($"'{handle}' is not an upload handle of this store.", nameof(handle));
-
-    private static string PartName(int number) => number.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
 }

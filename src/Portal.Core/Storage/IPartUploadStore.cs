@@ -15,15 +15,25 @@ public interface IPartUploadStore
     Task<string> StartPartsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Stores part <paramref name="number"/> (from 1) from a local file the caller wrote and verified, replacing a
-    /// part of the same number; the file is gone afterwards, whatever happens. Returns what completing needs to name
-    /// the part by (S3's ETag), or null.
+    /// Stores part <paramref name="number"/> (from 1, starting at byte <paramref name="offset"/> of the blob) from a
+    /// local file the caller wrote and verified, replacing a part of the same number; the file is gone afterwards,
+    /// whatever happens. Returns what completing needs to name the part by (S3's ETag), or null.
     /// </summary>
-    Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default);
+    Task<string?> PutPartAsync(string handle, int number, long offset, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A local file the caller may write every part into directly, at its offset, instead of handing over part files
+    /// (the file-system store: the blob-to-be itself, so each byte is written once); null when the store needs
+    /// <see cref="PutPartAsync"/>, or the upload is gone. Bytes written there that fail their part's check are
+    /// overwritten when the part is sent again; completing hashes the whole all the same.
+    /// </summary>
+    string? InPlaceFile(string handle) => null;
 
     /// <summary>
     /// Puts parts 1..n together in order and stores the result under <paramref name="digest"/> when, and only when,
-    /// its bytes hash to it and it is <paramref name="size"/> bytes long; the parts are discarded either way.
+    /// its bytes hash to it and it is <paramref name="size"/> bytes long. The whole is hashed even when the store
+    /// already holds the blob (completing proves possession). The parts are discarded once the outcome is known; after
+    /// a fault (I/O, cancellation) they stay, so the call can be repeated.
     /// </summary>
     /// <exception cref="PortalException">422 <c>digest_mismatch</c> (nothing stored).</exception>
     Task<BlobPutResult> CompletePartsAsync(string handle, string digest, long size, IReadOnlyList<StoredPart> parts, CancellationToken cancellationToken = default);

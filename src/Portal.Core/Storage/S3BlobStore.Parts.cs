@@ -19,7 +19,7 @@ public sealed partial class S3BlobStore : IPartUploadStore
         return key + "\n" + started.UploadId;
     }
 
-    public async Task<string?> PutPartAsync(string handle, int number, string path, CancellationToken cancellationToken = default)
+    public async Task<string?> PutPartAsync(string handle, int number, long offset, string path, CancellationToken cancellationToken = default)
     {
         var (key, uploadId) = Parse(handle);
         if (number > MaxParts)
@@ -49,21 +49,30 @@ public sealed partial class S3BlobStore : IPartUploadStore
     {
         var (key, uploadId) = Parse(handle);
         var target = GetObjectKey(digest);
-        var assembled = false;
+        // The upload goes when the outcome is known (stored, or not the digest's bytes); after a fault the parts (or
+        // the assembled object) stay, so completing can be asked again.
+        var settled = false;
         try
         {
-            if (await GetSizeOfKeyAsync(target, cancellationToken) is { } existing)
-                return new BlobPutResult(digest, existing, AlreadyExisted: true);
-            await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            try
             {
-                BucketName = Bucket,
-                Key = key,
-                UploadId = uploadId,
-                PartETags = [.. parts.OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.Tag))],
-            }, cancellationToken);
-            assembled = true;
+                await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                {
+                    BucketName = Bucket,
+                    Key = key,
+                    UploadId = uploadId,
+                    PartETags = [.. parts.OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.Tag))],
+                }, cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
+            {
+                // Assembled by an earlier attempt that failed after it, or really gone.
+                if (await GetSizeOfKeyAsync(key, cancellationToken) is null)
+                    throw;
+            }
 
-            // The parts were verified one by one; the whole is what the digest names, so it is read back and hashed.
+            // The parts were verified one by one; the whole is what the digest names, so it is read back and hashed,
+            // also when the store holds the blob already: completing is what proves the uploader has the bytes.
             string actual;
             long length;
             using (var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, cancellationToken))
@@ -72,18 +81,23 @@ public sealed partial class S3BlobStore : IPartUploadStore
                 actual = await AzureBlobStore.HashAsync(response.ResponseStream, cancellationToken);
             }
             if (actual != digest || length != size)
+            {
+                settled = true;
                 throw BlobStoreErrors.DigestMismatch(digest, actual, length);
-            if (await GetSizeOfKeyAsync(target, cancellationToken) is not null)
-                return new BlobPutResult(digest, size, AlreadyExisted: true);
+            }
+            if (await GetSizeOfKeyAsync(target, cancellationToken) is { } existing)
+            {
+                settled = true;
+                return new BlobPutResult(digest, existing, AlreadyExisted: true);
+            }
             await CopyAsync(key, target, size, cancellationToken);
+            settled = true;
             return new BlobPutResult(digest, size, AlreadyExisted: false);
         }
         finally
         {
-            if (assembled)
-                await TryDeleteAsync(key);
-            else
-                await TryAbortAsync(key, uploadId);
+            if (settled)
+                await AbortPartsAsync(handle, CancellationToken.None);
         }
     }
 

@@ -38,6 +38,12 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["PUT /api/v1/blobs/sha256/{digest}"] = [HttpStatusCode.OK, HttpStatusCode.Created, HttpStatusCode.UnprocessableEntity], // contributors of some project
         ["POST /api/v1/blobs/batch"] = [HttpStatusCode.UnsupportedMediaType],
         ["POST /api/v1/blobs/missing"] = [HttpStatusCode.OK, HttpStatusCode.BadRequest],
+        ["POST /api/v1/blobs/uploads/"] = [HttpStatusCode.BadRequest], // contributors of some project; empty body is invalid
+        // Another user's upload session is as unknown as one that never existed.
+        ["GET /api/v1/blobs/uploads/{id:guid}"] = [HttpStatusCode.NotFound],
+        ["PUT /api/v1/blobs/uploads/{id:guid}/parts/{number:int}"] = [HttpStatusCode.NotFound],
+        ["POST /api/v1/blobs/uploads/{id:guid}/complete"] = [HttpStatusCode.NotFound],
+        ["DELETE /api/v1/blobs/uploads/{id:guid}"] = [HttpStatusCode.NotFound],
         ["GET /api/v1/search"] = [HttpStatusCode.OK], // results filtered by membership
         ["GET /api/v1/blobs/sha256/{digest}/versions"] = [HttpStatusCode.OK], // versions in the caller's projects only
         ["GET /api/v1/promotions/"] = [HttpStatusCode.OK],
@@ -315,8 +321,13 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             .ReadOkAsync<IngestionResponse>(HttpStatusCode.Created);
         var report = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v1.Id, v2.Id)))
             .ReadOkAsync<CompareReportResponse>(HttpStatusCode.Accepted);
+        var large = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1000);
+        var upload = await (await contributor.PostJsonAsync("/api/v1/blobs/uploads", new StartUploadSessionRequest(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(large)), large.Length, team.Slug)))
+            .ReadOkAsync<UploadSessionResponse>(HttpStatusCode.Created);
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
+            ["uploads.id"] = upload.Id!.Value.ToString(),
+            ["number"] = "1",
             ["slug"] = team.Slug,
             ["name"] = "corpus",
             ["reference"] = v2.Version,

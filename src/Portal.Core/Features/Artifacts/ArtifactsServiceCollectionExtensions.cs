@@ -15,6 +15,7 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<Packs.PackCompaction>();
         services.AddPortalBlobStore(configuration);
         services.AddScoped<BlobUploads>();
+        services.AddScoped<BlobUploadSessions>();
         services.AddScoped<BlobDownloads>();
         services.AddScoped<RangeWriter>();
         services.AddSingleton<BlobRangeIndexer>();

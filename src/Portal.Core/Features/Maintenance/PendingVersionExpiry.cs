@@ -10,9 +10,10 @@ namespace Portal.Core.Features.Maintenance;
 /// <summary>
 /// Aborts pending versions older than <see cref="MaintenanceOptions.PendingTtl"/>: their upload was abandoned. The
 /// effect is the abort use case's: state <see cref="VersionState.Failed"/> (never visible), an audit event, under the
-/// artifact's lock so that a commit arriving at the same moment either wins or finds the version aborted.
+/// artifact's lock so that a commit arriving at the same moment either wins or finds the version aborted. Upload
+/// sessions of large blobs that no part arrived for in <c>Storage:UploadSessionLifetime</c> go too, with their parts.
 /// </summary>
-public sealed class PendingVersionExpiry(IDbContextFactory<PortalDbContext> dbFactory, IOptions<MaintenanceOptions> options, TimeProvider clock) : IMaintenanceJob
+public sealed class PendingVersionExpiry(IDbContextFactory<PortalDbContext> dbFactory, IOptions<MaintenanceOptions> options, BlobUploadSessions uploadSessions, TimeProvider clock) : IMaintenanceJob
 {
     private const int BatchSize = 200;
 
@@ -47,6 +48,8 @@ public sealed class PendingVersionExpiry(IDbContextFactory<PortalDbContext> dbFa
                 }
             }
         }
+
+        await uploadSessions.ExpireAsync(report, ct);
     }
 
     private async Task<bool> ExpireAsync(Guid versionId, Guid artifactId, Guid projectId, string artifactName, DateTimeOffset createdAt, TimeSpan ttl, CancellationToken ct)

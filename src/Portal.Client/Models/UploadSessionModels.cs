@@ -1,0 +1,34 @@
+namespace Portal.Client.Models;
+
+/// <summary>Opens (or resumes) an upload of one large blob in parts.</summary>
+/// <param name="Digest">SHA-256 of the whole blob, lower-case hex.</param>
+/// <param name="Size">Bytes of the whole blob.</param>
+/// <param name="Project">The project the blob is for (Contributor there); without one it is the uploader's own.</param>
+public sealed record StartUploadSessionRequest(string Digest, long Size, string? Project = null);
+
+/// <summary>
+/// An upload session: send parts 1..<see cref="PartCount"/> (each <see cref="PartSize"/> bytes, the last one the rest)
+/// with <c>PUT …/parts/{number}</c> in any order and in parallel, then complete it. <see cref="Parts"/> lists what the
+/// server holds already, so an interrupted upload sends only the rest. When <see cref="AlreadyStored"/> is true the
+/// caller holds the blob already and there is nothing to send (<see cref="Id"/> is null).
+/// </summary>
+public sealed record UploadSessionResponse(
+    Guid? Id,
+    string Digest,
+    long Size,
+    long PartSize,
+    int PartCount,
+    DateTimeOffset? ExpiresAt,
+    IReadOnlyList<UploadPartResponse> Parts,
+    bool AlreadyStored);
+
+/// <param name="Number">From 1.</param>
+/// <param name="Sha256">SHA-256 of the part's bytes, as verified by the server.</param>
+public sealed record UploadPartResponse(int Number, long Size, string Sha256);
+
+/// <summary>Headers of the upload-session protocol.</summary>
+public static class UploadSessionHeaders
+{
+    /// <summary>Request header of a part upload: the SHA-256 of the part's bytes, lower-case hex.</summary>
+    public const string PartSha256 = "X-Part-Sha256";
+}
