@@ -80,11 +80,18 @@ public sealed partial class PortalClient
         }
     }
 
-    private Task SendPartsAsync(Guid id, UploadSessionResponse session, string filePath, IEnumerable<int> numbers, IProgress<long>? progress, CancellationToken ct) =>
-        Parallel.ForEachAsync(numbers, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, PartParallelism), CancellationToken = ct }, async (number, token) =>
+    private Task SendPartsAsync(Guid id, UploadSessionResponse session, string filePath, IEnumerable<int> numbers, IProgress<long>? progress, CancellationToken ct)
+    {
+        var direct = (session.PartUrls ?? []).ToDictionary(p => p.Number, p => p.Url);
+        return Parallel.ForEachAsync(numbers, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, PartParallelism), CancellationToken = ct }, async (number, token) =>
         {
             var offset = (number - 1) * session.PartSize;
             var length = Math.Min(session.PartSize, session.Size - offset);
+            if (direct.TryGetValue(number, out var url))
+            {
+                await PutPartDirectAsync(url, filePath, offset, length, progress, token).ConfigureAwait(false);
+                return;
+            }
             for (var attempt = 0; ; attempt++)
             {
                 var sha256 = await HashRangeAsync(filePath, offset, length, token).ConfigureAwait(false);
@@ -99,6 +106,59 @@ public sealed partial class PortalClient
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Plain HTTP for part addresses the object store signed: never the portal's token, and retried on connection
+    /// failures and 5xx answers like the portal's own calls.
+    /// </summary>
+    private static readonly HttpClient DirectHttp = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private async Task PutPartDirectAsync(Uri url, string filePath, long offset, long length, IProgress<long>? progress, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var retriesLeft = attempt < MaxRetries;
+            using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new FileRangeContent(filePath, offset, length, progress) };
+            // Azure's Put Block asks for its protocol version; S3 ignores the header.
+            request.Headers.TryAddWithoutValidation("x-ms-version", "2023-11-03");
+            HttpResponseMessage response;
+            try
+            {
+                response = await DirectHttp.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is BlobFileChangedException changed)
+            {
+                throw changed;
+            }
+            catch (HttpRequestException) when (retriesLeft)
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+                continue;
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new PortalApiException(0, PortalApiException.ConnectionFailed, $"Cannot reach the object store at {url.GetLeftPart(UriPartial.Authority)}: {ex.Message}");
+            }
+
+            using (response)
+            {
+                if (response.IsSuccessStatusCode)
+                    return;
+                if (retriesLeft && IsTransient(response.StatusCode))
+                {
+                    await BackOffAsync(attempt, ct).ConfigureAwait(false);
+                    continue;
+                }
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw new PortalApiException(response.StatusCode, $"http_{(int)response.StatusCode}",
+                    $"The object store refused a part ({(int)response.StatusCode} {response.ReasonPhrase}): {body[..Math.Min(body.Length, 300)]}");
+            }
+        }
+    }
 
     private static async Task<string> HashRangeAsync(string path, long offset, long length, CancellationToken ct)
     {

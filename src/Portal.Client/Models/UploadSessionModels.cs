@@ -10,7 +10,9 @@ public sealed record StartUploadSessionRequest(string Digest, long Size, string?
 /// An upload session: send parts 1..<see cref="PartCount"/> (each <see cref="PartSize"/> bytes, the last one the rest)
 /// with <c>PUT …/parts/{number}</c> in any order and in parallel, then complete it. <see cref="Parts"/> lists what the
 /// server holds already, so an interrupted upload sends only the rest. When <see cref="AlreadyStored"/> is true the
-/// caller holds the blob already and there is nothing to send (<see cref="Id"/> is null).
+/// caller holds the blob already and there is nothing to send (<see cref="Id"/> is null). With
+/// <see cref="PartUrls"/> (the portal's <c>Storage:DirectPartUploads</c>) parts may instead be <c>PUT</c> straight to the
+/// object store, without the portal's token.
 /// </summary>
 public sealed record UploadSessionResponse(
     Guid? Id,
@@ -20,11 +22,16 @@ public sealed record UploadSessionResponse(
     int PartCount,
     DateTimeOffset? ExpiresAt,
     IReadOnlyList<UploadPartResponse> Parts,
-    bool AlreadyStored);
+    bool AlreadyStored,
+    IReadOnlyList<PartUploadUrl>? PartUrls = null);
 
 /// <param name="Number">From 1.</param>
-/// <param name="Sha256">SHA-256 of the part's bytes, as verified by the server.</param>
-public sealed record UploadPartResponse(int Number, long Size, string Sha256);
+/// <param name="Sha256">SHA-256 of the part's bytes as verified by the portal; null for a part sent straight to the
+/// object store, which the portal verifies only as part of the whole.</param>
+public sealed record UploadPartResponse(int Number, long Size, string? Sha256);
+
+/// <summary>Where part <see cref="Number"/> may be sent directly (a plain <c>PUT</c> of its bytes) until <see cref="ExpiresAt"/>.</summary>
+public sealed record PartUploadUrl(int Number, Uri Url, DateTimeOffset ExpiresAt);
 
 /// <summary>Headers of the upload-session protocol.</summary>
 public static class UploadSessionHeaders

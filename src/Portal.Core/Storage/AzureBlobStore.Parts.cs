@@ -100,6 +100,48 @@ public sealed partial class AzureBlobStore : IPartUploadStore
         await TryDeleteAsync(temp);
     }
 
+    public Task<Uri?> PartUploadUrlAsync(string handle, int number, TimeSpan validFor)
+    {
+        var temp = _container.GetBlockBlobClient(Checked(handle));
+        if (!temp.CanGenerateSasUri)
+            return Task.FromResult<Uri?>(null);
+        var sas = temp.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Write, _time.GetUtcNow() + validFor);
+        var url = new UriBuilder(sas);
+        url.Query = url.Query.TrimStart('?') + "&comp=block&blockid=" + Uri.EscapeDataString(BlockId(number));
+        return Task.FromResult<Uri?>(url.Uri);
+    }
+
+    public async Task<IReadOnlyList<StoredPart>?> ListPartsAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        var temp = _container.GetBlockBlobClient(Checked(handle));
+        try
+        {
+            var list = await temp.GetBlockListAsync(BlockListTypes.All, cancellationToken: cancellationToken);
+            return [.. list.Value.UncommittedBlocks.Concat(list.Value.CommittedBlocks)
+                .Select(b => (Number: PartNumberOf(b.Name), b.SizeLong))
+                .Where(b => b.Number > 0)
+                .Select(b => new StoredPart(b.Number, b.SizeLong, null))];
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No block staged yet.
+            return [];
+        }
+    }
+
+    private static int PartNumberOf(string blockId)
+    {
+        try
+        {
+            var name = Encoding.ASCII.GetString(Convert.FromBase64String(blockId));
+            return name.StartsWith("part-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : 0;
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Block ids must have one length per blob: the part number, fixed width.</summary>
     private static string BlockId(int number) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"part-{number:D6}"));
 

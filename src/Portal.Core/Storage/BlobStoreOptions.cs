@@ -26,6 +26,14 @@ public sealed class BlobStoreOptions
     /// </summary>
     public TimeSpan UploadSessionLifetime { get; set; } = TimeSpan.FromHours(20);
 
+    /// <summary>
+    /// With S3 or Azure Blob, upload sessions hand out presigned part URLs (S3) or SAS block URLs (Azure), so the
+    /// bytes of large blobs go straight to the store instead of through a web replica. The portal cannot see such
+    /// parts: it verifies the whole when the session completes (by reading the assembled object back). Clients must
+    /// reach the store's address.
+    /// </summary>
+    public bool DirectPartUploads { get; set; }
+
     /// <summary>Largest NDJSON manifest body (a million files is roughly 200 MB of NDJSON, less gzipped).</summary>
     public long MaxManifestBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 

@@ -30,6 +30,20 @@ public interface IPartUploadStore
     string? InPlaceFile(string handle) => null;
 
     /// <summary>
+    /// An address a client may <c>PUT</c> part <paramref name="number"/>'s bytes to directly, valid for
+    /// <paramref name="validFor"/>, so they do not pass through the portal (S3: a presigned part URL; Azure: a block
+    /// URL with a write-only SAS); null when the store cannot give one.
+    /// </summary>
+    Task<Uri?> PartUploadUrlAsync(string handle, int number, TimeSpan validFor) => Task.FromResult<Uri?>(null);
+
+    /// <summary>
+    /// The parts the store holds for <paramref name="handle"/>, however they arrived (through the portal or directly),
+    /// or null when only the portal's own records can tell.
+    /// </summary>
+    Task<IReadOnlyList<StoredPart>?> ListPartsAsync(string handle, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<StoredPart>?>(null);
+
+    /// <summary>
     /// Puts parts 1..n together in order and stores the result under <paramref name="digest"/> when, and only when,
     /// its bytes hash to it and it is <paramref name="size"/> bytes long. The whole is hashed even when the store
     /// already holds the blob (completing proves possession). The parts are discarded once the outcome is known; after

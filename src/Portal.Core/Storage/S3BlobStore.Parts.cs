@@ -108,6 +108,53 @@ public sealed partial class S3BlobStore : IPartUploadStore
         await TryDeleteAsync(key);
     }
 
+    /// <summary>Set when the service does not implement ListParts (s3rver): without it parts sent directly cannot be found.</summary>
+    private bool _cannotListParts;
+
+    public async Task<Uri?> PartUploadUrlAsync(string handle, int number, TimeSpan validFor)
+    {
+        if (_cannotListParts)
+            return null;
+        var (key, uploadId) = Parse(handle);
+        var url = await _s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            Verb = HttpVerb.PUT,
+            UploadId = uploadId,
+            PartNumber = number,
+            Expires = _time.GetUtcNow().UtcDateTime + validFor,
+            // A local S3-compatible server (MinIO, s3rver) may speak plain HTTP.
+            Protocol = _s3.Config.ServiceURL?.StartsWith("http:", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
+        });
+        return new Uri(url);
+    }
+
+    public async Task<IReadOnlyList<StoredPart>?> ListPartsAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        var (key, uploadId) = Parse(handle);
+        var parts = new List<StoredPart>();
+        ListPartsResponse page;
+        string? marker = null;
+        do
+        {
+            try
+            {
+                page = await _s3.ListPartsAsync(new ListPartsRequest { BucketName = Bucket, Key = key, UploadId = uploadId, PartNumberMarker = marker }, cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (ex.ErrorCode is "NotImplemented" or "MethodNotAllowed" || ex.StatusCode is System.Net.HttpStatusCode.NotImplemented or System.Net.HttpStatusCode.MethodNotAllowed)
+            {
+                // Only the portal's own records can tell; parts then go through the portal.
+                _cannotListParts = true;
+                return null;
+            }
+            parts.AddRange((page.Parts ?? []).Select(p => new StoredPart(p.PartNumber ?? 0, p.Size ?? 0, p.ETag)));
+            marker = page.NextPartNumberMarker?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        while (page.IsTruncated == true);
+        return parts;
+    }
+
     private static (string Key, string UploadId) Parse(string handle)
     {
         var parts = handle.Split('\n');

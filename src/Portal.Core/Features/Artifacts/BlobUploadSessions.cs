@@ -69,7 +69,7 @@ public sealed class BlobUploadSessions(
             .OrderByDescending(s => s.CreatedAt)
             .FirstOrDefaultAsync(ct);
         if (open is not null)
-            return (ToResponse(open), false);
+            return (await ToResponseAsync(open), false);
 
         var session = new UploadSession
         {
@@ -85,14 +85,14 @@ public sealed class BlobUploadSessions(
         };
         db.UploadSessions.Add(session);
         await db.SaveChangesAsync(ct);
-        return (ToResponse(session), true);
+        return (await ToResponseAsync(session), true);
     }
 
     /// <summary>The session with the parts the server holds; only its owner sees it.</summary>
     public async Task<UploadSessionResponse> GetAsync(ClaimsPrincipal user, Guid id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return ToResponse(await FindAsync(db, user, id, withParts: true, ct));
+        return await ToResponseAsync(await FindAsync(db, user, id, withParts: true, ct));
     }
 
     /// <summary>
@@ -167,7 +167,8 @@ public sealed class BlobUploadSessions(
         UploadSession session;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             session = await FindAsync(db, user, id, withParts: true, ct);
-        var received = session.Parts.Select(p => p.Number).ToHashSet();
+        var held = await HeldPartsAsync(session, ct);
+        var received = held.Select(p => p.Number).ToHashSet();
         var missing = Enumerable.Range(1, session.PartCount).Where(n => !received.Contains(n)).ToList();
         if (missing.Count > 0)
         {
@@ -183,7 +184,7 @@ public sealed class BlobUploadSessions(
         BlobPutResult result;
         try
         {
-            var stored = session.Parts.OrderBy(p => p.Number).Select(p => new StoredPart(p.Number, p.Size, p.Tag)).ToList();
+            var stored = held.Select(p => new StoredPart(p.Number, p.Size, p.Tag)).ToList();
             result = await Parts.CompletePartsAsync(session.StoreHandle, session.Digest, session.Size, stored, ct);
         }
         catch (PortalException ex) when (ex.Code == ErrorCodes.DigestMismatch)
@@ -383,9 +384,48 @@ public sealed class BlobUploadSessions(
         await db.UploadSessions.Where(s => s.Id == id).ExecuteDeleteAsync(CancellationToken.None);
     }
 
-    private static UploadSessionResponse ToResponse(UploadSession session) =>
-        new(session.Id, session.Digest, session.Size, session.PartSize, session.PartCount, session.ExpiresAt,
-            [.. session.Parts.OrderBy(p => p.Number).Select(p => new UploadPartResponse(p.Number, p.Size, p.Sha256))], AlreadyStored: false);
+    /// <summary>How long a direct part address is valid; asking for the session again gives fresh ones.</summary>
+    private static readonly TimeSpan PartUrlValidity = TimeSpan.FromHours(6);
+
+    private async Task<UploadSessionResponse> ToResponseAsync(UploadSession session)
+    {
+        var held = await HeldPartsAsync(session, CancellationToken.None);
+        List<PartUploadUrl>? urls = null;
+        if (options.Value.DirectPartUploads)
+        {
+            var have = held.Select(p => p.Number).ToHashSet();
+            var expires = clock.GetUtcNow() + PartUrlValidity;
+            foreach (var number in Enumerable.Range(1, session.PartCount).Where(n => !have.Contains(n)))
+            {
+                if (await Parts.PartUploadUrlAsync(session.StoreHandle, number, PartUrlValidity) is not { } url)
+                    break;
+                (urls ??= []).Add(new PartUploadUrl(number, url, expires));
+            }
+        }
+        return new(session.Id, session.Digest, session.Size, session.PartSize, session.PartCount, session.ExpiresAt,
+            [.. held.Select(p => new UploadPartResponse(p.Number, p.Size, p.Sha256))], AlreadyStored: false, urls);
+    }
+
+    /// <summary>
+    /// The parts the session holds: what the store lists where it can (parts sent straight to it included), each of
+    /// the size its number needs, with the SHA-256 the portal verified where the part came through it; otherwise the
+    /// portal's own records.
+    /// </summary>
+    private async Task<List<HeldPart>> HeldPartsAsync(UploadSession session, CancellationToken ct)
+    {
+        var recorded = session.Parts.ToDictionary(p => p.Number);
+        if (await Parts.ListPartsAsync(session.StoreHandle, ct) is not { } listed)
+            return [.. recorded.Values.OrderBy(p => p.Number).Select(p => new HeldPart(p.Number, p.Size, p.Sha256, p.Tag))];
+        return [.. listed
+            .Where(p => p.Number >= 1 && p.Number <= session.PartCount && p.Size == session.PartLength(p.Number))
+            .DistinctBy(p => p.Number)
+            .OrderBy(p => p.Number)
+            .Select(p => recorded.TryGetValue(p.Number, out var known) && known.Size == p.Size
+                ? new HeldPart(p.Number, p.Size, known.Sha256, p.Tag ?? known.Tag)
+                : new HeldPart(p.Number, p.Size, null, p.Tag))];
+    }
+
+    private sealed record HeldPart(int Number, long Size, string? Sha256, string? Tag);
 
     private static PortalException Busy(UploadSession session) =>
         PortalException.Conflict(ErrorCodes.UploadSessionBusy, $"Upload session {session.Id} is being completed; ask for it again in a moment.");

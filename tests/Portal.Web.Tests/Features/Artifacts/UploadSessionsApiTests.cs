@@ -14,7 +14,7 @@ namespace Portal.Web.Tests.Features.Artifacts;
 /// stored for bytes that are not the digest's, sessions that expire with their parts; on every store and database.
 /// Parts are 5 MiB here (the smallest S3 takes), so a blob of two parts and a bit has three.
 /// </summary>
-public abstract class UploadSessionsApiTests(PortalApp app, Func<string?> storeUnavailable)
+public abstract class UploadSessionsApiTests(PortalApp app, Func<string?> storeUnavailable, bool direct = false)
 {
     private const int PartBytes = 5 * 1024 * 1024;
 
@@ -261,6 +261,7 @@ public abstract class UploadSessionsApiTests(PortalApp app, Func<string?> storeU
     public async Task The_client_sends_a_large_file_in_parts_and_after_an_interruption_only_what_is_missing()
     {
         SkipIfUnavailable();
+        Skip.If(direct, "parts go straight to the object store here (see the direct test)");
         var team = await app.Data.CreateProjectWithTeamAsync();
         var blob = Blob();
         var path = Path.Combine(Path.GetTempPath(), "portal-parts-" + Guid.NewGuid().ToString("N"));
@@ -282,6 +283,56 @@ public abstract class UploadSessionsApiTests(PortalApp app, Func<string?> storeU
             Assert.Equal(2, counting.PartsSent);
             Assert.Equal(blob.Length - failing.PartBytesSent, counting.PartBytesSent);
             Assert.True(await app.Services.GetRequiredService<IBlobStore>().VerifyAsync(Sha(blob)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Parts_go_straight_to_the_object_store_when_the_portal_hands_out_part_addresses()
+    {
+        SkipIfUnavailable();
+        Skip.IfNot(direct, "this portal sends parts through itself");
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var blob = Blob();
+        var path = Path.Combine(Path.GetTempPath(), "portal-direct-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllBytesAsync(path, blob);
+        try
+        {
+            var session = await StartAsync(app.ClientWithToken(team.Contributor.Token), blob, team.Slug);
+            Skip.If(session.PartUrls is null, "this S3 server cannot list a multipart upload's parts (s3rver lacks ListParts), so the portal takes the parts itself");
+            Assert.Equal([1, 2, 3], session.PartUrls!.Select(p => p.Number));
+            Assert.All(session.PartUrls!, p => Assert.NotEqual("localhost", p.Url.Host));
+
+            var counting = new PartCountingHandler(int.MaxValue);
+            using (var client = SdkClient(team.Contributor.Token, counting))
+            {
+                var result = await client.PutBlobAsync(Sha(blob), path, project: team.Slug);
+                Assert.Equal(new BlobPutResponse(Sha(blob), blob.Length, false), result);
+            }
+            Assert.Equal(0, counting.PartsSent);
+            Assert.True(await app.Services.GetRequiredService<IBlobStore>().VerifyAsync(Sha(blob)));
+
+            // Parts sent straight to the store are checked as a whole: other bytes store nothing.
+            var claimed = Blob();
+            var other = await StartAsync(app.ClientWithToken(team.Contributor.Token), claimed, team.Slug);
+            using var plain = new HttpClient();
+            foreach (var part in other.PartUrls!)
+            {
+                var content = new ByteArrayContent(Part(blob, part.Number));
+                using var request = new HttpRequestMessage(HttpMethod.Put, part.Url) { Content = content };
+                request.Headers.TryAddWithoutValidation("x-ms-version", "2023-11-03");
+                (await plain.SendAsync(request)).EnsureSuccessStatusCode();
+            }
+            var state = await (await app.ClientWithToken(team.Contributor.Token).GetAsync($"/api/v1/blobs/uploads/{other.Id}")).ReadOkAsync<UploadSessionResponse>();
+            Assert.Equal([1, 2, 3], state.Parts.Select(p => p.Number));
+            Assert.All(state.Parts, p => Assert.Null(p.Sha256));
+            Assert.Empty(state.PartUrls ?? []);
+            await (await app.ClientWithToken(team.Contributor.Token).PostAsync($"/api/v1/blobs/uploads/{other.Id}/complete", null))
+                .AssertProblemAsync((HttpStatusCode)422, ErrorCodes.DigestMismatch);
+            Assert.False(await StoredAsync(Sha(claimed)));
         }
         finally
         {
@@ -405,6 +456,16 @@ public abstract class PartsCloudApp(DatabaseProvider database, BlobStoreProvider
 
 public sealed class PartsS3SqliteApp() : PartsCloudApp(DatabaseProvider.Sqlite, BlobStoreProvider.S3);
 
+/// <summary>Parts sent straight to the store (<c>Storage:DirectPartUploads</c>).</summary>
+public abstract class DirectPartsCloudApp(DatabaseProvider database, BlobStoreProvider store) : PartsCloudApp(database, store)
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings) { ["Storage:DirectPartUploads"] = "true" };
+}
+
+public sealed class DirectPartsS3PostgresApp() : DirectPartsCloudApp(DatabaseProvider.Postgres, BlobStoreProvider.S3);
+
+public sealed class DirectPartsAzureSqliteApp() : DirectPartsCloudApp(DatabaseProvider.Sqlite, BlobStoreProvider.AzureBlob);
+
 public sealed class PartsAzurePostgresApp() : PartsCloudApp(DatabaseProvider.Postgres, BlobStoreProvider.AzureBlob);
 
 public sealed class UploadSessionsApiTests_Sqlite(PartsSqliteApp app) : UploadSessionsApiTests(app, () => null), IClassFixture<PartsSqliteApp>;
@@ -414,3 +475,7 @@ public sealed class UploadSessionsApiTests_Postgres(PartsPostgresApp app) : Uplo
 public sealed class UploadSessionsApiTests_S3_Sqlite(PartsS3SqliteApp app) : UploadSessionsApiTests(app, () => app.StoreUnavailableReason), IClassFixture<PartsS3SqliteApp>;
 
 public sealed class UploadSessionsApiTests_Azure_Postgres(PartsAzurePostgresApp app) : UploadSessionsApiTests(app, () => app.StoreUnavailableReason), IClassFixture<PartsAzurePostgresApp>;
+
+public sealed class UploadSessionsApiTests_S3_Direct(DirectPartsS3PostgresApp app) : UploadSessionsApiTests(app, () => app.StoreUnavailableReason, direct: true), IClassFixture<DirectPartsS3PostgresApp>;
+
+public sealed class UploadSessionsApiTests_Azure_Direct(DirectPartsAzureSqliteApp app) : UploadSessionsApiTests(app, () => app.StoreUnavailableReason, direct: true), IClassFixture<DirectPartsAzureSqliteApp>;
