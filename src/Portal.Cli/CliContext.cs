@@ -92,6 +92,26 @@ public sealed class CliContext
 
     public void WriteJson<T>(T value) => Stdout.WriteLine(JsonSerializer.Serialize(value, CliJson.Options));
 
+    /// <summary>Set when the command line asked for <c>--json</c>: errors are then JSON too.</summary>
+    public bool JsonErrors { get; internal set; }
+
+    /// <summary>
+    /// A failure, as "error: …" lines (<paramref name="lines"/>), or under <c>--json</c> as the one
+    /// <c>{"error":{"code","message"}}</c> object on stderr that scripts parse.
+    /// </summary>
+    public void WriteError(string code, string message, IEnumerable<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (JsonErrors)
+        {
+            Stderr.WriteLine(JsonSerializer.Serialize(new { error = new { code, message } }));
+            return;
+        }
+
+        foreach (var line in lines)
+            Stderr.WriteLine(line);
+    }
+
     /// <summary>Messages about what happened go to stderr, so stdout stays the result a script reads.</summary>
     public void Info(string message) => Stderr.WriteLine(message);
 

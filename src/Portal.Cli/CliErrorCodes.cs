@@ -19,6 +19,7 @@ public static class CliErrorCodes
     public const string Cancelled = "cancelled";
     public const string IoError = "io_error";
     public const string CommandFailed = "command_failed";
+    public const string DownloadFailed = "download_failed";
     public const string Failed = "failed";
 
     /// <summary>The portal's problem-details code; the status's meaning when the answer carried none (a proxy's page).</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using System.Text.Json;
 using Portal.Cli.Commands;
 using Portal.Client;
 
@@ -40,10 +39,15 @@ public static class PortalCli
         // Response files are off: "@file.json" is how --meta and --config take a JSON file, not a list of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         // From the words, not the parse: a line that does not parse still asked for JSON (what follows "--" is run exec's).
-        var errors = new ErrorReport(stderr, args.TakeWhile(a => a != "--").Contains("--json"));
+        cli.JsonErrors = args.TakeWhile(a => a != "--").Contains("--json");
         // A directive ([suggest:N] from the completion scripts) answers even for a line that does not parse yet.
         if (parsed.Errors.Count > 0 && parsed.Action is null or ParseErrorAction)
-            return errors.Usage(parsed.Errors.Select(e => e.Message + CommandSuggestions.DidYouMean(parsed, e.Message)).ToList());
+        {
+            var messages = parsed.Errors.Select(e => e.Message + CommandSuggestions.DidYouMean(parsed, e.Message)).ToList();
+            cli.WriteError(CliErrorCodes.InvalidArgument, string.Join(" ", messages),
+                messages.Select(m => $"error: {m}").Append("Run 'portal --help' (or the command with --help) for usage."));
+            return ExitUsage;
+        }
 
         try
         {
@@ -67,19 +71,19 @@ public static class PortalCli
                 System.Runtime.InteropServices.PosixSignal.SIGINT => "interrupted (SIGINT)",
                 _ => "cancelled",
             };
-            return errors.Report(CliErrorCodes.Cancelled, message, plain: message, ExitCancelled);
+            return Fail(cli, CliErrorCodes.Cancelled, message, plain: message, ExitCancelled);
         }
         catch (PortalApiException ex)
         {
-            return errors.Report(CliErrorCodes.For(ex), ex.Detail, plain: $"error: {ex.Detail} ({ex.Code})", ExitFailure);
+            return Fail(cli, CliErrorCodes.For(ex), ex.Detail, plain: $"error: {ex.Detail} ({ex.Code})", ExitFailure);
         }
         catch (CliException ex)
         {
-            return errors.Report(ex.Code, ex.Message, plain: $"error: {ex.Message}", ex.ExitCode);
+            return Fail(cli, ex.Code, ex.Message, plain: $"error: {ex.Message}", ex.ExitCode);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return errors.Report(CliErrorCodes.IoError, ex.Message, plain: $"error: {ex.Message}", ExitFailure);
+            return Fail(cli, CliErrorCodes.IoError, ex.Message, plain: $"error: {ex.Message}", ExitFailure);
         }
     }
 
@@ -103,26 +107,9 @@ public static class PortalCli
         return root;
     }
 
-    /// <summary>Prints a failure as "error: …" lines, or under <c>--json</c> as one <c>{"error":{"code","message"}}</c> object.</summary>
-    private sealed class ErrorReport(TextWriter stderr, bool json)
+    private static int Fail(CliContext cli, string code, string message, string plain, int exitCode)
     {
-        public int Usage(IReadOnlyList<string> messages)
-        {
-            if (json)
-                return Report(CliErrorCodes.InvalidArgument, string.Join(" ", messages), plain: "", ExitUsage);
-            foreach (var message in messages)
-                stderr.WriteLine($"error: {message}");
-            stderr.WriteLine("Run 'portal --help' (or the command with --help) for usage.");
-            return ExitUsage;
-        }
-
-        public int Report(string code, string message, string plain, int exitCode)
-        {
-            if (json)
-                stderr.WriteLine(JsonSerializer.Serialize(new { error = new { code, message } }));
-            else
-                stderr.WriteLine(plain);
-            return exitCode;
-        }
+        cli.WriteError(code, message, [plain]);
+        return exitCode;
     }
 }

@@ -58,6 +58,29 @@ public sealed class JsonErrorTests(CliApp app)
     }
 
     [Fact]
+    public async Task Files_a_get_could_not_write_are_one_error_object_next_to_the_result()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/good.txt", "good bytes\n");
+        // Unique bytes: the store is shared by every test, and this blob is about to be damaged.
+        var content = $"will be corrupted {Guid.NewGuid()}\n";
+        cli.Write("data/bad.txt", content);
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "ds", "-t", "dataset");
+        await app.CorruptBlobAsync(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content))));
+        cli.With("PORTAL_RETRIES", "0");
+
+        var result = await cli.RunAsync("artifact", "get", "ds", "-p", team.Slug, "-o", cli.PathTo("out"), "--no-cache", "--json");
+
+        Assert.Equal(1, result.Exit);
+        using var summary = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(1, summary.RootElement.GetProperty("failed").GetInt32());
+        var (code, message) = SingleError(result.Stderr);
+        Assert.Equal(CliErrorCodes.DownloadFailed, code);
+        Assert.Contains("bad.txt", message);
+    }
+
+    [Fact]
     public async Task Without_json_errors_stay_plain_text()
     {
         var user = await app.Data.CreateUserAsync();

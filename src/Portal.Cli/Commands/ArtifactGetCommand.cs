@@ -106,8 +106,11 @@ internal static class ArtifactGetCommand
             });
             cache.Save();
 
-            foreach (var failure in failures.Order(StringComparer.Ordinal))
-                cli.Stderr.WriteLine($"error: {failure}");
+            if (!failures.IsEmpty)
+            {
+                var sorted = failures.Order(StringComparer.Ordinal).ToList();
+                cli.WriteError(CliErrorCodes.DownloadFailed, $"{sorted.Count} file(s) not written: " + string.Join("; ", sorted), sorted.Select(f => $"error: {f}"));
+            }
             if (parse.GetValue(json))
             {
                 cli.WriteJson(new
