@@ -128,6 +128,28 @@ internal static partial class NativeSignal
             throw new InvalidOperationException($"cannot signal process {pid}: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>
+    /// Whether this process is in the foreground process group of its terminal, where the terminal's Ctrl+C
+    /// reaches it and every child that kept its group. False without a terminal (a pipe, a service, a test).
+    /// </summary>
+    public static bool TerminalInterruptsOurGroup()
+    {
+        for (var fd = 0; fd <= 2; fd++)
+        {
+            var foreground = TerminalForegroundGroup(fd);
+            if (foreground >= 0)
+                return foreground == ProcessGroup();
+        }
+
+        return false;
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "tcgetpgrp")]
+    private static partial int TerminalForegroundGroup(int fd);
+
+    [LibraryImport("libc", EntryPoint = "getpgrp")]
+    private static partial int ProcessGroup();
 }

@@ -43,9 +43,13 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <param name="overrides">Variables set on top of the session's (null removes one).</param>
-    public static CliProcess Start(CliSession session, IReadOnlyDictionary<string, string?>? overrides, params string[] args)
+    public static CliProcess Start(CliSession session, IReadOnlyDictionary<string, string?>? overrides, params string[] args) =>
+        StartProgram(session, overrides, "dotnet", [PortalDll, .. args]);
+
+    /// <summary>Another program (a terminal emulator around portal, say) in the session's environment.</summary>
+    public static CliProcess StartProgram(CliSession session, IReadOnlyDictionary<string, string?>? overrides, string program, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -53,7 +57,6 @@ public sealed class CliProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = session.Root,
         };
-        start.ArgumentList.Add(PortalDll);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         foreach (var (name, value) in session.Environment.Concat(overrides ?? new Dictionary<string, string?>()))

@@ -101,6 +101,40 @@ public sealed class SignalTests(CliApp app)
         Assert.False(File.Exists(Path.Combine(cli.ConfigFolder, "config.json")));
     }
 
+    [SkippableFact]
+    public async Task Ctrl_c_at_a_terminal_reaches_the_command_wrapped_by_run_exec_once()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/script") && File.Exists("/usr/bin/python3"), "needs script(1) for a terminal and python3 for the command");
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        // The command counts the SIGINTs it gets, and ends 2 s after the first.
+        var child = cli.Write("count_interrupts.py", """
+            import signal, sys, time
+            count = 0
+            def interrupted(signum, frame):
+                global count
+                count += 1
+            signal.signal(signal.SIGINT, interrupted)
+            print("ready", flush=True)
+            while count == 0:
+                time.sleep(0.05)
+            time.sleep(2)
+            print(f"interrupts: {count}", flush=True)
+            """);
+
+        // script(1) runs portal on a terminal of its own; a ^C written to that terminal is a real Ctrl+C.
+        using var terminal = CliProcess.StartProgram(cli, null, "/usr/bin/script", "-qfec",
+            $"dotnet '{CliProcess.PortalDll}' run exec -p {team.Slug} -- python3 '{child}'", "/dev/null");
+        await terminal.WaitUntilAsync(() => terminal.Stdout.Contains("ready", StringComparison.Ordinal), "the command to start");
+        await terminal.Stdin.WriteAsync('\x03');
+        await terminal.Stdin.FlushAsync();
+
+        Assert.Equal(130, await terminal.ExitAsync());
+        Assert.Contains("interrupts: 1", terminal.Stdout);
+        using var sdk = app.Sdk(team.Contributor.Token);
+        Assert.Equal("killed", Assert.Single((await sdk.ListRunsAsync(team.Slug)).Items).Status);
+    }
+
     private static Dictionary<string, string?> Through(ThrottlingProxy proxy) => new() { ["PORTAL_URL"] = proxy.Url };
 
     private Task<List<VersionState>> VersionStatesAsync(string slug) =>

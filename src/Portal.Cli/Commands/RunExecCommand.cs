@@ -129,10 +129,17 @@ internal static class RunExecCommand
         {
             try
             {
-                if (Interlocked.Increment(ref _requests) == 1 && !OperatingSystem.IsWindows())
-                    NativeSignal.Send(process.Id, signal);
-                else
+                if (Interlocked.Increment(ref _requests) > 1 || OperatingSystem.IsWindows())
+                {
                     process.Kill(entireProcessTree: true);
+                    return;
+                }
+
+                // Ctrl+C at a terminal reaches every process of the foreground group, the command included; passing
+                // it on as well would interrupt the command's own clean-up (a second KeyboardInterrupt in Python).
+                if (signal == PosixSignal.SIGINT && NativeSignal.TerminalInterruptsOurGroup())
+                    return;
+                NativeSignal.Send(process.Id, signal);
             }
             catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
             {
