@@ -5,8 +5,8 @@ namespace Portal.Cli;
 /// <summary>
 /// SIGINT (Ctrl+C) and SIGTERM for the whole process, in one place: the first one cancels <see cref="Token"/>, so the
 /// command stops its transfers, removes its temporary files, aborts a pending version and closes a wrapped run, and
-/// the process then exits 130 (SIGINT) or 143 (SIGTERM) as shells expect. A further signal ends the process at once,
-/// unless a command that passes signals on (<c>run exec</c>) has taken them over.
+/// the process then exits 130 (SIGINT) or 143 (SIGTERM) as shells expect. A further signal (half a second or more
+/// later) ends the process at once, unless a command that passes signals on (<c>run exec</c>) has taken them over.
 /// </summary>
 public sealed class CliSignals : IDisposable
 {
@@ -14,8 +14,9 @@ public sealed class CliSignals : IDisposable
     public const int ExitTerminated = 128 + 15;
 
     /// <summary>
-    /// A terminal sends Ctrl+C to every process in the foreground group, and <c>run exec</c> passes it on as well, so a
-    /// wrapped <c>portal</c> sees one key press twice. A repeat this soon after the first is the same request.
+    /// One request can arrive twice: a terminal sends Ctrl+C to every process in the foreground group, and a wrapper
+    /// that passes signals on (a supervisor, a script's trap, <c>timeout</c>) may send it again. A repeat this soon
+    /// after the first is the same request, not an impatient second one.
     /// </summary>
     private static readonly TimeSpan SameRequest = TimeSpan.FromMilliseconds(500);
 
