@@ -32,6 +32,7 @@ public sealed class JsonErrorTests(CliApp app)
         var (code, message) = SingleError(result.Stderr);
         Assert.Equal(CliErrorCodes.InvalidArgument, code);
         Assert.Contains("'lss'", message);
+        Assert.Contains("Did you mean 'ls'?", message);
     }
 
     [Fact]

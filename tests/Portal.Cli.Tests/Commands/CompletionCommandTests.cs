@@ -68,11 +68,17 @@ public sealed class CompletionCommandTests(CliApp app)
 
         var top = await cli.RunAsync("artefact", "ls");
         var sub = await cli.RunAsync("artifact", "verisons", "ds");
+        var option = await cli.RunAsync("artifact", "ls", "--jsn");
+        var nothingClose = await cli.RunAsync("artifact", "xyzzy");
 
         Assert.Equal(2, top.Exit);
         Assert.Contains("Did you mean 'artifact'?", top.Stderr);
         Assert.Equal(2, sub.Exit);
         Assert.Contains("Did you mean 'versions'?", sub.Stderr);
+        Assert.Equal(2, option.Exit);
+        Assert.Contains("Did you mean '--json'?", option.Stderr);
+        Assert.Equal(2, nothingClose.Exit);
+        Assert.DoesNotContain("Did you mean", nothingClose.Stderr);
     }
 
     /// <summary>What the completion scripts run: the whole line and the cursor at its end.</summary>
