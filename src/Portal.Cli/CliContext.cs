@@ -11,13 +11,17 @@ public sealed class CliContext
 {
     private readonly IReadOnlyDictionary<string, string?> _environment;
 
-    public CliContext(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment, bool isTerminal)
+    public CliContext(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment, bool isTerminal, CliSignals? signals = null)
     {
         Stdout = stdout;
         Stderr = stderr;
         _environment = environment ?? new Dictionary<string, string?>();
         IsTerminal = isTerminal;
+        Signals = signals;
     }
+
+    /// <summary>The process's SIGINT/SIGTERM handling when the CLI runs as its own process; null in-process.</summary>
+    public CliSignals? Signals { get; }
 
     public TextWriter Stdout { get; }
 
@@ -56,7 +60,8 @@ public sealed class CliContext
         var url = NonEmpty(Variable("PORTAL_URL")) ?? config.Url;
         var token = NonEmpty(Variable("PORTAL_TOKEN")) ?? config.Token;
         if (url is null || token is null)
-            throw new CliException("not logged in: run 'portal login --url <server> --token <token>', or set PORTAL_URL and PORTAL_TOKEN.");
+            throw new CliException("not logged in: run 'portal login --url <server> --token <token>', or set PORTAL_URL and PORTAL_TOKEN.",
+                PortalCli.ExitFailure, CliErrorCodes.Unauthorized);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new CliException($"the portal address \"{url}\" is not an http(s) URL.");
         return (uri, token);
@@ -65,7 +70,10 @@ public sealed class CliContext
     public PortalClient CreateClient()
     {
         var (url, token) = Credentials();
-        return new PortalClient(url, token) { MaxRetries = MaxRetries };
+        // Inside 'portal run exec' every version this invocation downloads is an input of the run; read through this
+        // invocation's variables, which may differ from the process's.
+        var (run, project) = PortalClient.AmbientRun(Variable);
+        return new PortalClient(url, token) { MaxRetries = MaxRetries, RunId = run, RunProject = project };
     }
 
     /// <summary>The project from <c>-p</c>, else <c>PORTAL_PROJECT</c> (set by <c>portal run exec</c> for its command), else the login default.</summary>
@@ -83,6 +91,26 @@ public sealed class CliContext
     }
 
     public void WriteJson<T>(T value) => Stdout.WriteLine(JsonSerializer.Serialize(value, CliJson.Options));
+
+    /// <summary>Set when the command line asked for <c>--json</c>: errors are then JSON too.</summary>
+    public bool JsonErrors { get; internal set; }
+
+    /// <summary>
+    /// A failure, as "error: …" lines (<paramref name="lines"/>), or under <c>--json</c> as the one
+    /// <c>{"error":{"code","message"}}</c> object on stderr that scripts parse.
+    /// </summary>
+    public void WriteError(string code, string message, IEnumerable<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (JsonErrors)
+        {
+            Stderr.WriteLine(JsonSerializer.Serialize(new { error = new { code, message } }));
+            return;
+        }
+
+        foreach (var line in lines)
+            Stderr.WriteLine(line);
+    }
 
     /// <summary>Messages about what happened go to stderr, so stdout stays the result a script reads.</summary>
     public void Info(string message) => Stderr.WriteLine(message);

@@ -1,12 +1,16 @@
 namespace Portal.Cli;
 
-/// <summary>A failure the user can act on; printed as "error: message" with <see cref="ExitCode"/>.</summary>
+/// <summary>
+/// A failure the user can act on; printed as "error: message" with <see cref="ExitCode"/>, and under <c>--json</c>
+/// as an error object with <see cref="Code"/>.
+/// </summary>
 public sealed class CliException : Exception
 {
-    public CliException(string message, int exitCode = PortalCli.ExitFailure)
+    public CliException(string message, int exitCode = PortalCli.ExitFailure, string code = CliErrorCodes.Failed)
         : base(message)
     {
         ExitCode = exitCode;
+        Code = code;
     }
 
     public CliException()
@@ -23,9 +27,13 @@ public sealed class CliException : Exception
         : base(message, innerException)
     {
         ExitCode = PortalCli.ExitFailure;
+        Code = CliErrorCodes.Failed;
     }
 
     public int ExitCode { get; }
 
-    public static CliException Usage(string message) => new(message, PortalCli.ExitUsage);
+    /// <summary>One of <see cref="CliErrorCodes"/>.</summary>
+    public string Code { get; }
+
+    public static CliException Usage(string message) => new(message, PortalCli.ExitUsage, CliErrorCodes.InvalidArgument);
 }

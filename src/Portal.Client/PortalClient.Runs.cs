@@ -59,6 +59,27 @@ public sealed partial class PortalClient
     public Task<LineageVersionResponse> UseVersionAsync(string slug, Guid runId, Guid versionId, CancellationToken ct = default) =>
         PostAsync<LineageVersionResponse>(RunPath(slug, runId) + "/use", new UseVersionRequest(versionId), ct, idempotent: true);
 
+    /// <summary>
+    /// Records that <see cref="RunId"/> used a version of <paramref name="slug"/>, once per version and client; does
+    /// nothing outside a run or for a version of another project than the run's. Downloads call it themselves.
+    /// </summary>
+    public async Task RecordUseAsync(string slug, Guid versionId, CancellationToken ct = default)
+    {
+        if (RunId is not { } runId || (RunProject is not null && !string.Equals(RunProject, slug, StringComparison.Ordinal)))
+            return;
+        if (!_usedVersions.TryAdd(versionId, 0))
+            return;
+        try
+        {
+            await UseVersionAsync(slug, runId, versionId, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            _usedVersions.TryRemove(versionId, out _);
+            throw;
+        }
+    }
+
     public Task<RunLineageResponse> GetRunLineageAsync(string slug, Guid runId, CancellationToken ct = default) =>
         GetAsync<RunLineageResponse>(RunPath(slug, runId) + "/lineage", ct);
 }

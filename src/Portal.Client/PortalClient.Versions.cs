@@ -89,10 +89,14 @@ public sealed partial class PortalClient
     public Task<VersionFileItem> GetVersionEntryAsync(string slug, Guid versionId, string path, CancellationToken ct = default) =>
         GetAsync<VersionFileItem>(VersionPath(slug, versionId) + "/entry" + Query(("path", path)), ct);
 
-    /// <summary>Copies one file's bytes to <paramref name="destination"/>; the caller verifies the digest.</summary>
+    /// <summary>
+    /// Copies one file's bytes to <paramref name="destination"/>; the caller verifies the digest. Inside a run
+    /// (<see cref="RunId"/>) the version is recorded as used by it.
+    /// </summary>
     public async Task DownloadVersionFileAsync(string slug, Guid versionId, string path, Stream destination, IProgress<long>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        await RecordUseAsync(slug, versionId, ct).ConfigureAwait(false);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, VersionPath(slug, versionId) + "/file" + Query(("path", path))),
             idempotent: true, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
@@ -102,10 +106,14 @@ public sealed partial class PortalClient
         }
     }
 
-    /// <summary>Copies the whole version as a tar stream (reference entries left out) to <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Copies the whole version as a tar stream (reference entries left out) to <paramref name="destination"/>. Inside
+    /// a run (<see cref="RunId"/>) the version is recorded as used by it.
+    /// </summary>
     public async Task DownloadVersionArchiveAsync(string slug, Guid versionId, Stream destination, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        await RecordUseAsync(slug, versionId, ct).ConfigureAwait(false);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, VersionPath(slug, versionId) + "/archive.tar"),
             idempotent: true, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         await response.Content.CopyToAsync(destination, ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -48,6 +49,30 @@ public sealed partial class PortalClient : IDisposable
 
     /// <summary>Delay before the first retry; each further retry doubles it (plus jitter).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The run whose inputs this client's downloads are: every version it downloads from is recorded as used by the
+    /// run (once per version). Defaults to <c>PORTAL_RUN_ID</c>, which <c>portal run exec</c> sets for its command,
+    /// so code run inside it gets its lineage without asking for it; null records nothing.
+    /// </summary>
+    public Guid? RunId { get; init; } = AmbientRun(Environment.GetEnvironmentVariable).RunId;
+
+    /// <summary>
+    /// The project of <see cref="RunId"/> (default <c>PORTAL_PROJECT</c>). A run can only use versions of its own
+    /// project, so downloads from other projects are not recorded; null means "the project downloaded from".
+    /// </summary>
+    public string? RunProject { get; init; } = AmbientRun(Environment.GetEnvironmentVariable).Project;
+
+    /// <summary>The run (<c>PORTAL_RUN_ID</c>) and its project (<c>PORTAL_PROJECT</c>) that <c>portal run exec</c> hands its command.</summary>
+    public static (Guid? RunId, string? Project) AmbientRun(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        var run = Guid.TryParse(variable("PORTAL_RUN_ID"), out var id) ? id : (Guid?)null;
+        var project = variable("PORTAL_PROJECT") is { Length: > 0 } slug && !string.IsNullOrWhiteSpace(slug) ? slug.Trim() : null;
+        return (run, project);
+    }
+
+    private readonly ConcurrentDictionary<Guid, byte> _usedVersions = new();
 
     public void Dispose()
     {

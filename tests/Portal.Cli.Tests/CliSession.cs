@@ -28,6 +28,9 @@ public sealed class CliSession : IDisposable
 
     public string ConfigFolder => _environment["PORTAL_CONFIG_DIR"]!;
 
+    /// <summary>This session's variables, for a CLI started as a process of its own (<see cref="CliProcess"/>).</summary>
+    public IReadOnlyDictionary<string, string?> Environment => _environment;
+
     public CliSession With(string name, string? value)
     {
         _environment[name] = value;

@@ -30,6 +30,8 @@ internal static class ArtifactGetCommand
             using var client = cli.CreateClient();
             var version = await client.ResolveVersionAsync(slug, parse.GetRequiredValue(spec), ct);
             var label = ArtifactCommand.Label(version);
+            // Recorded even when every file is already up to date: the run read this version all the same.
+            await client.RecordUseAsync(slug, version.Id, ct);
 
             var listed = await ListAsync(client, new ManifestCache(cli.CacheFolder), slug, version, parallel, ct);
             var references = listed.Count(f => f.Ref is not null);
@@ -104,8 +106,11 @@ internal static class ArtifactGetCommand
             });
             cache.Save();
 
-            foreach (var failure in failures.Order(StringComparer.Ordinal))
-                cli.Stderr.WriteLine($"error: {failure}");
+            if (!failures.IsEmpty)
+            {
+                var sorted = failures.Order(StringComparer.Ordinal).ToList();
+                cli.WriteError(CliErrorCodes.DownloadFailed, $"{sorted.Count} file(s) not written: " + string.Join("; ", sorted), sorted.Select(f => $"error: {f}"));
+            }
             if (parse.GetValue(json))
             {
                 cli.WriteJson(new

@@ -11,7 +11,7 @@ internal static class ArtifactPromoteCommand
     {
         var spec = new Argument<string>("version") { Description = "name:vN (or name:alias, name:digest) to promote." };
         var to = new Option<string>("--to") { Description = "The protected alias to move, e.g. production.", Required = true };
-        var comment = new Option<string>("--comment", "-m") { Description = "Why, for the reviewers." };
+        var comment = new Option<string>("--message", "-m", "--comment") { Description = "Why, for the reviewers." };
         var project = CommonOptions.Project();
         var json = CommonOptions.Json();
         var command = new Command("promote", "Ask for a protected alias (production …) to point at a version; reviewers approve it.") { spec, to, comment, project, json };

@@ -19,8 +19,9 @@ internal static class ArtifactPutCommand
         var name = new Option<string>("--name", "-n") { Description = "Artifact name.", Required = true };
         var type = new Option<string>("--type", "-t") { Description = "Artifact type, e.g. dataset, model, index.", Required = true };
         var aliases = new Option<string[]>("--alias", "-a") { Description = "Alias to point at the new version (repeatable)." };
-        var meta = new Option<string[]>("--meta", "-m") { Description = "Metadata as key=value or @file.json (repeatable)." };
-        var description = new Option<string>("--description", "-d") { Description = "Markdown description of the version." };
+        var meta = new Option<string[]>("--meta") { Description = "Metadata as key=value or @file.json (repeatable)." };
+        // -m is a message in every portal command (as in git commit -m); for a version that is its description.
+        var description = new Option<string>("--message", "-m", "--description", "-d") { Description = "Markdown description of the version." };
         var run = new Option<string>("--run") { Description = "Run that produced the version (default: PORTAL_RUN_ID)." };
         var references = new Option<string[]>("--ref")
         {
@@ -248,15 +249,20 @@ internal static class ArtifactPutCommand
     /// </summary>
     private static async Task AbortQuietlyAsync(PortalClient client, string slug, string artifact, Guid versionId)
     {
+        // After Ctrl+C or SIGTERM the command's token is cancelled; the abort gets a few seconds of its own, so an
+        // interrupted put cleans up without hanging on a portal that does not answer.
+        using var timeout = new CancellationTokenSource(AbortTimeout);
         try
         {
-            await client.AbortVersionAsync(slug, artifact, versionId, CancellationToken.None);
+            await client.AbortVersionAsync(slug, artifact, versionId, timeout.Token);
         }
-        catch (PortalApiException)
+        catch (Exception ex) when (ex is PortalApiException or OperationCanceledException)
         {
             // Already committed by a concurrent put, already expired, or the server is gone: nothing to clean.
         }
     }
+
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>For the progress total only; a file that cannot be read is reported by the hasher with its path.</summary>
     private static long SizeOrZero(FileInfo file)

@@ -15,7 +15,7 @@ internal static class ArtifactWhichCommand
         {
             var path = Path.GetFullPath(parse.GetRequiredValue(file), cli.WorkingDirectory);
             if (!File.Exists(path))
-                throw new CliException($"no such file: {parse.GetRequiredValue(file)}");
+                throw new CliException($"no such file: {parse.GetRequiredValue(file)}", PortalCli.ExitFailure, CliErrorCodes.NotFound);
             string digest;
             try
             {

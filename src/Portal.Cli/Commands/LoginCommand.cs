@@ -15,7 +15,13 @@ internal static class LoginCommand
         command.SetAction(async (parse, ct) =>
         {
             var address = parse.GetRequiredValue(url).TrimEnd('/');
-            var secret = parse.GetValue(token) ?? (await Console.In.ReadLineAsync(ct))?.Trim();
+            var secret = parse.GetValue(token);
+            if (secret is null)
+            {
+                cli.Info("reading the token from stdin (paste it and press Enter; Ctrl+C to stop)");
+                secret = (await ReadLineAsync(Console.In, ct))?.Trim();
+            }
+
             if (string.IsNullOrEmpty(secret))
                 throw CliException.Usage("no token: pass --token or pipe it on stdin.");
             if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -31,4 +37,12 @@ internal static class LoginCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Console.In reads synchronously whatever the token says, so a login waiting for a token would sit through
+    /// Ctrl+C and SIGTERM. The read waits on its own thread (a pool thread, which does not keep the process alive)
+    /// while the command waits for the line or the signal, whichever comes first.
+    /// </summary>
+    internal static Task<string?> ReadLineAsync(TextReader input, CancellationToken ct) =>
+        Task.Run(input.ReadLine, CancellationToken.None).WaitAsync(ct);
 }

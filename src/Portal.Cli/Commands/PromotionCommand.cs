@@ -84,7 +84,7 @@ internal static class PromotionCommand
     private static Command Approve(CliContext cli) => Decide(cli, "approve", "Approve a request (never your own); the last approval needed applies it.", required: false,
         (client, slug, id, comment, ct) => client.ApprovePromotionAsync(slug, id, comment, ct));
 
-    private static Command Reject(CliContext cli) => Decide(cli, "reject", "Reject a request, saying why (--comment).", required: true,
+    private static Command Reject(CliContext cli) => Decide(cli, "reject", "Reject a request, saying why (-m).", required: true,
         (client, slug, id, comment, ct) => client.RejectPromotionAsync(slug, id, comment!, ct));
 
     private static Command Reconfirm(CliContext cli) => Decide(cli, "reconfirm", "Re-confirm your stale request against where the alias points now.", required: false,
@@ -97,7 +97,7 @@ internal static class PromotionCommand
         Func<Portal.Client.PortalClient, string, Guid, string?, CancellationToken, Task<PromotionResponse>> act)
     {
         var id = Id();
-        var comment = new Option<string>("--comment", "-m") { Description = required ? "Why (required)." : "Optional comment.", Required = required };
+        var comment = new Option<string>("--message", "-m", "--comment") { Description = required ? "Why (required)." : "Optional comment.", Required = required };
         var project = CommonOptions.Project();
         var json = CommonOptions.Json();
         var command = new Command(name, description) { id, comment, project, json };
@@ -114,7 +114,7 @@ internal static class PromotionCommand
     private static Command Rollback(CliContext cli)
     {
         var spec = new Argument<string>("alias") { Description = "name:alias to roll back, e.g. corpus:production." };
-        var comment = new Option<string>("--comment", "-m") { Description = "Why (required with --emergency)." };
+        var comment = new Option<string>("--message", "-m", "--comment") { Description = "Why (required with --emergency)." };
         var emergency = new Option<bool>("--emergency") { Description = "Project admins: move it now; a reviewer checks it afterwards." };
         var project = CommonOptions.Project();
         var json = CommonOptions.Json();

@@ -70,8 +70,8 @@ internal static class RunCommand
     {
         var project = CommonOptions.Project();
         var runId = new Argument<Guid>("run") { Description = "The run id." };
-        var status = new Option<string>("--status") { Description = "finished, failed or crashed.", DefaultValueFactory = _ => "finished" };
-        status.AcceptOnlyFromAmong("finished", "failed", "crashed");
+        var status = new Option<string>("--status") { Description = "finished, failed, crashed or killed.", DefaultValueFactory = _ => "finished" };
+        status.AcceptOnlyFromAmong("finished", "failed", "crashed", "killed");
         var summary = new Option<string[]>("--summary", "-s") { Description = "Summary values as key=value or @file.json (repeatable)." };
         var json = CommonOptions.Json();
         var command = new Command("finish", "End a run.") { project, runId, status, summary, json };

@@ -1,14 +1,17 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Portal.Client.Models;
 
 namespace Portal.Cli.Commands;
 
 /// <summary>
 /// <c>portal run exec -- cmd args…</c>: starts a run, runs the command with its output passed through, and finishes
-/// the run as <c>finished</c> (exit 0) or <c>failed</c>. The command sees <c>PORTAL_RUN_ID</c> and
-/// <c>PORTAL_PROJECT</c>, so <c>portal artifact put</c> inside it is recorded as produced by the run.
+/// the run as <c>finished</c> (exit 0), <c>failed</c>, or <c>killed</c> when SIGINT/SIGTERM stopped it (the signal is
+/// passed on to the command, and portal exits 130/143 once it has ended). The command sees <c>PORTAL_RUN_ID</c> and
+/// <c>PORTAL_PROJECT</c>, so <c>portal artifact put</c> inside it is recorded as produced by the run, and every
+/// version it downloads (<c>portal artifact get</c>, or the .NET SDK) as used by it.
 /// </summary>
 internal static class RunExecCommand
 {
@@ -67,7 +70,7 @@ internal static class RunExecCommand
                 {
                     ["error"] = $"cannot start {argv[0]}: {ex.Message}",
                 })), CancellationToken.None);
-                throw new CliException($"cannot start {argv[0]}: {ex.Message} (run {run.Id} marked failed)", ExitCannotStart);
+                throw new CliException($"cannot start {argv[0]}: {ex.Message} (run {run.Id} marked failed)", ExitCannotStart, CliErrorCodes.CommandFailed);
             }
 
             using (process)
@@ -81,21 +84,18 @@ internal static class RunExecCommand
                         lastLines.Dequeue();
                 });
                 var stderrPump = PumpAsync(process.StandardError, cli.Stderr, null);
-                string status;
-                int exitCode;
-                try
+                // A signal to portal is passed on to the command, which decides how to stop (a training script saves a
+                // checkpoint); a second one kills it. In-process callers cancel the token instead: that stops it too.
+                var stop = new ChildStop(process);
+                using (cli.Signals?.ForwardTo(stop.Signal))
+                using (cli.Signals is null ? ct.Register(() => stop.Signal(PosixSignal.SIGTERM)) : default)
                 {
-                    await process.WaitForExitAsync(ct);
+                    await process.WaitForExitAsync(CancellationToken.None);
                     await Task.WhenAll(stdoutPump, stderrPump);
-                    exitCode = process.ExitCode;
-                    status = exitCode == 0 ? "finished" : "failed";
                 }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                    exitCode = PortalCli.ExitCancelled;
-                    status = "crashed";
-                }
+
+                var exitCode = process.ExitCode;
+                var status = stop.Requested ? "killed" : exitCode == 0 ? "finished" : "failed";
 
                 var summary = new Dictionary<string, object?>
                 {
@@ -104,14 +104,48 @@ internal static class RunExecCommand
                 };
                 if (tailLines > 0)
                     summary["stdout_tail"] = string.Join('\n', lastLines);
-                // The run must be closed even when the user pressed Ctrl+C, or it would stay "running" for ever.
-                await client.FinishRunAsync(slug, run.Id, new FinishRunRequest(status, RunCommand.Summary(summary)), CancellationToken.None);
+                // The run must be closed even when the user pressed Ctrl+C, or it would stay "running" for ever; the
+                // token is cancelled by then, so the call gets a short time of its own.
+                using (var closing = new CancellationTokenSource(CloseTimeout))
+                    await client.FinishRunAsync(slug, run.Id, new FinishRunRequest(status, RunCommand.Summary(summary)), closing.Token);
                 cli.Info($"run {run.Id} {status} (exit {exitCode}) in {stopwatch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
                 ct.ThrowIfCancellationRequested();
                 return exitCode;
             }
         });
         return command;
+    }
+
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Passes the first stop request to the command as its signal; any further one kills its process tree.</summary>
+    private sealed class ChildStop(Process process)
+    {
+        private int _requests;
+
+        public bool Requested => Volatile.Read(ref _requests) > 0;
+
+        public void Signal(PosixSignal signal)
+        {
+            try
+            {
+                if (Interlocked.Increment(ref _requests) > 1 || OperatingSystem.IsWindows())
+                {
+                    process.Kill(entireProcessTree: true);
+                    return;
+                }
+
+                // Ctrl+C at a terminal reaches every process of the foreground group, the command included; passing
+                // it on as well would interrupt the command's own clean-up (a second KeyboardInterrupt in Python).
+                if (signal == PosixSignal.SIGINT && NativeSignal.TerminalInterruptsOurGroup())
+                    return;
+                NativeSignal.Send(process.Id, signal);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone: nothing to stop.
+            }
+        }
     }
 
     private static async Task PumpAsync(StreamReader from, TextWriter to, Action<string>? onLine)

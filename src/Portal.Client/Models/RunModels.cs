@@ -20,7 +20,7 @@ public sealed record CreateRunRequest(
 /// </summary>
 public sealed record UpdateRunRequest(JsonElement? Config = null, JsonElement? Summary = null);
 
-/// <summary>Ends a run with <c>finished</c>, <c>failed</c> or <c>crashed</c>; the summary is merged as in <see cref="UpdateRunRequest"/>.</summary>
+/// <summary>Ends a run with <c>finished</c>, <c>failed</c>, <c>crashed</c> or <c>killed</c>; the summary is merged as in <see cref="UpdateRunRequest"/>.</summary>
 public sealed record FinishRunRequest(string Status, JsonElement? Summary = null);
 
 public sealed record RunCreatorResponse(string Id, string DisplayName, string Email);

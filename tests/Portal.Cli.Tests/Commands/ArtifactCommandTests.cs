@@ -46,6 +46,21 @@ public sealed class ArtifactCommandTests(CliApp app)
     }
 
     [Fact]
+    public async Task Put_takes_a_message_with_m_as_every_command_does_and_metadata_with_meta()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/a.txt", "a\n");
+
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "corpus", "-t", "dataset", "-m", "first import", "--meta", "source=cli");
+
+        using var sdk = app.Sdk(team.Contributor.Token);
+        var version = await sdk.ResolveVersionAsync(team.Slug, "corpus:v0");
+        Assert.Equal("first import", version.Description);
+        Assert.Equal("cli", version.Metadata.GetProperty("source").GetString());
+    }
+
+    [Fact]
     public async Task Get_lists_from_the_portal_when_the_cached_manifest_is_missing_or_does_not_match()
     {
         var team = await app.Data.CreateProjectWithTeamAsync();

@@ -56,7 +56,7 @@ public sealed class PromotionCommandTests(CliApp app)
         var rejectWithoutReason = await reviewer.RunAsync("promotion", "reject", id, "-p", team.Slug);
         Assert.Equal(2, rejectWithoutReason.Exit);
 
-        var approved = await reviewer.OkAsync("promotion", "approve", id, "-p", team.Slug, "-m", "checked the diff");
+        var approved = await reviewer.OkAsync("promotion", "approve", id, "-p", team.Slug, "--message", "checked the diff");
         Assert.Contains("v0 -> v1: applied (1/1 approvals)", approved);
         var atV1 = await MomentAsync();
         Assert.Contains("ds:production at ", await contributor.OkAsync("artifact", "alias", "at", "ds:production", "--time", atV1, "-p", team.Slug));

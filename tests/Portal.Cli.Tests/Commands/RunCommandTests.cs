@@ -91,4 +91,64 @@ public sealed class RunCommandTests(CliApp app)
         var version = await sdk.ResolveVersionAsync(team.Slug, "out:v0");
         Assert.Equal(run.Id, version.CreatedByRunId);
     }
+
+    [Fact]
+    public async Task A_get_inside_exec_is_recorded_as_an_input_of_the_run()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/a.txt", "a\n");
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "corpus", "-t", "dataset");
+        await cli.OkAsync("artifact", "get", "corpus:v0", "-p", team.Slug, "-o", cli.PathTo("out")); // already there: no download at all
+        var portal = typeof(PortalCli).Assembly.Location;
+
+        var result = await cli.RunAsync("run", "exec", "-p", team.Slug, "--", "dotnet", portal, "artifact", "get", "corpus:v0", "-o", cli.PathTo("out"));
+
+        Assert.True(result.Exit == 0, result.Stderr);
+        using var sdk = app.Sdk(team.Contributor.Token);
+        var run = Assert.Single((await sdk.ListRunsAsync(team.Slug)).Items);
+        var input = Assert.Single((await sdk.GetRunLineageAsync(team.Slug, run.Id)).Inputs);
+        Assert.Equal(("corpus", 0), (input.ArtifactName, input.Index));
+    }
+
+    [Fact]
+    public async Task The_sdk_records_the_versions_it_downloads_inside_a_run()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/a.txt", "a\n");
+        cli.Write("data/b.txt", "b\n");
+        await cli.OkAsync("artifact", "put", cli.PathTo("data"), "-p", team.Slug, "-n", "corpus", "-t", "dataset");
+        using var sdk = app.Sdk(team.Contributor.Token);
+        var version = await sdk.ResolveVersionAsync(team.Slug, "corpus:v0");
+        var run = await sdk.CreateRunAsync(team.Slug, new CreateRunRequest("training", null, null, null, null, null));
+        var (runId, project) = PortalClient.AmbientRun(new Dictionary<string, string?>
+        {
+            ["PORTAL_RUN_ID"] = run.Id.ToString(),
+            ["PORTAL_PROJECT"] = team.Slug,
+        }.GetValueOrDefault);
+        using var inRun = new PortalClient(new Uri(app.BaseUrl), team.Contributor.Token) { RunId = runId, RunProject = project };
+
+        await inRun.DownloadVersionFileAsync(team.Slug, version.Id, "a.txt", Stream.Null);
+        await inRun.DownloadVersionFileAsync(team.Slug, version.Id, "b.txt", Stream.Null);
+        await sdk.DownloadVersionFileAsync(team.Slug, version.Id, "a.txt", Stream.Null); // not in a run
+
+        var input = Assert.Single((await sdk.GetRunLineageAsync(team.Slug, run.Id)).Inputs);
+        Assert.Equal(version.Id, input.VersionId);
+        Assert.Equal(run.Id, runId);
+        Assert.Equal(team.Slug, project);
+    }
+
+    [Fact]
+    public async Task Finish_accepts_killed()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        var id = (await cli.OkAsync("run", "start", "-p", team.Slug, "-j", "model_training")).Trim();
+
+        await cli.OkAsync("run", "finish", id, "-p", team.Slug, "--status", "killed");
+
+        using var sdk = app.Sdk(team.Contributor.Token);
+        Assert.Equal("killed", (await sdk.GetRunAsync(team.Slug, Guid.Parse(id))).Status);
+    }
 }

@@ -11,6 +11,9 @@ public enum RunStatus
     Finished = 1,
     Failed = 2,
     Crashed = 3,
+
+    /// <summary>Stopped by a signal (Ctrl+C, SIGTERM) passed on by <c>portal run exec</c>.</summary>
+    Killed = 4,
 }
 
 /// <summary>One execution of pipeline code.</summary>

@@ -48,7 +48,7 @@ public sealed partial class Runs(IDbContextFactory<PortalDbContext> dbFactory, P
             return parsed;
         }
 
-        var allowed = allowRunning ? "running, finished, failed or crashed" : "finished, failed or crashed";
+        var allowed = allowRunning ? "running, finished, failed, crashed or killed" : "finished, failed, crashed or killed";
         throw PortalException.BadRequest(ErrorCodes.RunStatusInvalid, $"'{status}' is not a run status; use {allowed}.");
     }
 

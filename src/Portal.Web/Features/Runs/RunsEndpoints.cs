@@ -40,7 +40,7 @@ public static class RunsEndpoints
         runs.MapPost("/{runId}/finish", (string slug, string runId, ClaimsPrincipal user, Core.Features.Runs.Runs useCase, FinishRunRequest request, CancellationToken ct) =>
                 useCase.FinishAsync(user, slug, Core.Features.Runs.Runs.ParseId(runId), request, ct))
             .WithName("FinishRun")
-            .WithSummary("Ends a run as finished, failed or crashed. Repeating the same status is a no-op; a different one is 409 run_finished.")
+            .WithSummary("Ends a run as finished, failed, crashed or killed. Repeating the same status is a no-op; a different one is 409 run_finished.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 

@@ -37,7 +37,7 @@ function ensureLibraries() {
 }
 
 const validationColours = { passed: '#2e7d32', failed: '#c62828', running: '#ef6c00', queued: '#ef6c00', missing: '#90a4ae' };
-const runColours = { finished: '#2e7d32', failed: '#c62828', crashed: '#6a1b1b', running: '#1565c0' };
+const runColours = { finished: '#2e7d32', failed: '#c62828', crashed: '#6a1b1b', killed: '#6d4c41', running: '#1565c0' };
 const typeColours = ['#e3f2fd', '#e8f5e9', '#fff3e0', '#f3e5f5', '#e0f7fa', '#fce4ec', '#f1f8e9', '#ede7f6'];
 
 function typeColour(type) {

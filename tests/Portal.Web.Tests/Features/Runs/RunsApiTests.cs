@@ -203,6 +203,22 @@ public abstract class RunsApiTests(PortalApp app)
     }
 
     [SkippableFact]
+    public async Task A_run_stopped_by_a_signal_is_finished_as_killed_and_listed_by_that_status()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Contributor.Token);
+        var killed = await CreateRunAsync(client, team, new CreateRunRequest("model_training"));
+        await CreateRunAsync(client, team, new CreateRunRequest("model_training"));
+
+        var finished = await (await client.PostJsonAsync($"{RunsUrl(team)}/{killed.Id}/finish", new FinishRunRequest("killed"))).ReadOkAsync<RunResponse>();
+
+        Assert.Equal("killed", finished.Status);
+        var listed = await (await client.GetAsync($"{RunsUrl(team)}?status=killed")).ReadOkAsync<PagedResponse<RunResponse>>();
+        Assert.Equal([killed.Id], listed.Items.Select(r => r.Id));
+    }
+
+    [SkippableFact]
     public async Task Bad_list_parameters_are_refused_with_codes()
     {
         app.SkipIfUnavailable();
