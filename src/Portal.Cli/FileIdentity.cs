@@ -27,6 +27,32 @@ internal readonly record struct FileIdentity(long Size, long ModifiedTicks, ulon
     }
 }
 
+/// <summary>
+/// Which folder a path leads to, whatever links it goes through: device and inode, as <c>find -L</c> and
+/// <c>rsync</c> tell a folder they are already inside. Where stat is not available the resolved path stands in.
+/// </summary>
+internal readonly record struct FolderIdentity(ulong Device, ulong Inode, string? ResolvedPath)
+{
+    public static FolderIdentity Of(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            try
+            {
+                if (NativeStat.DeviceAndInode(path) is var (device, inode) && inode != 0)
+                    return new FolderIdentity(device, inode, null);
+            }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+            {
+                // Fall through to the path.
+            }
+        }
+
+        var info = new DirectoryInfo(path);
+        return new FolderIdentity(0, 0, info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName);
+    }
+}
+
 internal static partial class NativeStat
 {
     // struct stat starts with st_dev (8 bytes on 64-bit Linux; 4 + mode 2 + nlink 2 on macOS) followed by st_ino,
@@ -38,6 +64,17 @@ internal static partial class NativeStat
     {
         var buffer = stackalloc byte[BufferSize];
         return Stat(path, buffer) == 0 && IntPtr.Size == 8 ? *(ulong*)(buffer + InodeOffset) : 0;
+    }
+
+    /// <summary>st_dev and st_ino of what <paramref name="path"/> leads to; (0, 0) when stat fails.</summary>
+    public static unsafe (ulong Device, ulong Inode) DeviceAndInode(string path)
+    {
+        var buffer = stackalloc byte[BufferSize];
+        if (Stat(path, buffer) != 0 || IntPtr.Size != 8)
+            return (0, 0);
+        // st_dev is 64 bits on Linux and a 32-bit dev_t on macOS, both at the start of the struct.
+        ulong device = OperatingSystem.IsMacOS() ? *(uint*)buffer : *(ulong*)buffer;
+        return (device, *(ulong*)(buffer + InodeOffset));
     }
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
