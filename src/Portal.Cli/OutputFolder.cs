@@ -208,6 +208,35 @@ internal sealed class OutputFolder
     }
 
     /// <summary>
+    /// The strays that stand where the version needs something else: a file (or link) where it needs a folder, or
+    /// anything inside a folder where it needs a file. <c>--delete</c> removes these before downloading, so the version
+    /// can be written at all.
+    /// </summary>
+    public List<string> InTheWay(IReadOnlyList<string> strays, IReadOnlySet<string> held, IEqualityComparer<string> comparer)
+    {
+        var folders = new HashSet<string>(comparer);
+        foreach (var path in held)
+        {
+            for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
+                folders.Add(path[..slash]);
+        }
+
+        return strays.Where(stray =>
+        {
+            var relative = stray[_rootWithSeparator.Length..].Replace(Path.DirectorySeparatorChar, '/');
+            if (folders.Contains(relative))
+                return true;
+            for (var slash = relative.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = relative.IndexOf('/', slash + 1))
+            {
+                if (held.Contains(relative[..slash]))
+                    return true;
+            }
+
+            return false;
+        }).ToList();
+    }
+
+    /// <summary>
     /// Deletes the strays <see cref="FindStrays"/> found (a link is removed, never what it points at), then every
     /// folder that deleting them left empty, up to but not including the root. Returns the files and folders removed.
     /// </summary>

@@ -69,6 +69,13 @@ internal static class ArtifactGetCommand
 
             Directory.CreateDirectory(root);
 
+            // The version's references count as held: a file put there by hand is what the reference names.
+            var comparer = caseInsensitive ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            var held = listed.Select(f => f.Path).ToHashSet(comparer);
+            var (deleted, deletedFolders) = (0, 0);
+            if (parse.GetValue(delete) && folder.InTheWay(folder.FindStrays(held), held, comparer) is { Count: > 0 } inTheWay)
+                (deleted, deletedFolders) = folder.DeleteStrays(inTheWay);
+
             var cache = DigestCache.Open(cli.CacheFolder, [root]);
             var content = parse.GetValue(noCache) ? null : new ContentCache(cli.CacheFolder);
             var failures = new ConcurrentQueue<string>();
@@ -122,15 +129,15 @@ internal static class ArtifactGetCommand
             foreach (var failure in failures.Order(StringComparer.Ordinal))
                 cli.Stderr.WriteLine($"error: {failure}");
 
-            // Strays are looked for after the downloads, so a file the version now holds is never counted. The version's
-            // references count as held: a file put there by hand is what the reference names.
-            var held = listed.Select(f => f.Path).ToHashSet(caseInsensitive ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            // The rest of the strays go only once every file of the version is in place.
             var strays = folder.FindStrays(held);
-            var (deleted, deletedFolders) = (0, 0);
             if (strays.Count > 0 && parse.GetValue(delete))
             {
                 if (failures.IsEmpty)
-                    (deleted, deletedFolders) = folder.DeleteStrays(strays);
+                {
+                    var (removedFiles, removedFolders) = folder.DeleteStrays(strays);
+                    (deleted, deletedFolders) = (deleted + removedFiles, deletedFolders + removedFolders);
+                }
                 else
                     cli.Info($"{Files(strays.Count)} in {root} that {(strays.Count == 1 ? "is" : "are")} not in this version {(strays.Count == 1 ? "was" : "were")} kept, because some files failed to download");
             }
@@ -152,7 +159,7 @@ internal static class ArtifactGetCommand
                     UpToDate = upToDate,
                     SkippedReferences = references,
                     Failed = failures.Count,
-                    NotInVersion = strays.Count - deleted,
+                    NotInVersion = parse.GetValue(delete) && failures.IsEmpty ? 0 : strays.Count,
                     Deleted = deleted,
                 });
             }

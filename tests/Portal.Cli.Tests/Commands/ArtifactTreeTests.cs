@@ -258,13 +258,52 @@ public sealed class ArtifactTreeTests(CliApp app)
         // A folder where the version has a file: the download succeeds, the rename into place cannot.
         cli.Write("out/x.txt/in-the-way", "in the way\n");
 
-        var get = await cli.RunAsync(Get(cli, team, "ds", "out", "--no-cache", "--delete"));
+        var get = await cli.RunAsync(Get(cli, team, "ds", "out", "--no-cache"));
 
         Assert.Equal(1, get.Exit);
         Assert.Contains("error: x.txt:", get.Stderr);
-        Assert.Contains("1 file in", get.Stderr);
-        Assert.True(File.Exists(cli.PathTo("out/x.txt/in-the-way")), "--delete deletes nothing when a download failed");
+        Assert.Contains($"1 file in {cli.PathTo("out")} is not in this version (use --delete to remove it)", get.Stderr);
         Assert.Equal("y\n", File.ReadAllText(cli.PathTo("out/y.txt")));
+        Assert.Empty(TempFiles(cli.PathTo("out")));
+    }
+
+    [Fact]
+    public async Task Delete_first_clears_what_stands_where_the_version_needs_a_file_or_a_folder()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/x.txt", "x\n");
+        cli.Write("data/sub/y.txt", "y\n");
+        await cli.OkAsync(Put(cli, team, "data", "ds"));
+        cli.Write("out/x.txt/in-the-way", "a folder where the version has a file\n");
+        cli.Write("out/sub", "a file where the version has a folder\n");
+
+        var get = await cli.RunAsync(Get(cli, team, "ds", "out", "--delete"));
+
+        Assert.True(get.Exit == 0, get.Stderr);
+        Assert.Contains("2 deleted (1 emptied folders removed)", get.Stdout);
+        AssertFiles(new Dictionary<string, byte[]> { ["x.txt"] = "x\n"u8.ToArray(), ["sub/y.txt"] = "y\n"u8.ToArray() }, cli.PathTo("out"));
+    }
+
+    [Fact]
+    public async Task Delete_deletes_nothing_when_a_download_failed()
+    {
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        var unique = $"bytes only this test holds {Guid.NewGuid()}\n";
+        cli.Write("data/damaged.txt", unique);
+        cli.Write("data/fine.txt", "fine\n");
+        await cli.OkAsync(Put(cli, team, "data", "ds"));
+        await app.CorruptBlobAsync(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(unique))));
+        cli.Write("out/stray.txt", "not in the version\n");
+
+        var get = await cli.RunAsync(Get(cli, team, "ds", "out", "--no-cache", "--delete"));
+
+        Assert.Equal(1, get.Exit);
+        Assert.Contains("error: damaged.txt", get.Stderr);
+        Assert.Contains($"1 file in {cli.PathTo("out")} that is not in this version was kept, because some files failed to download", get.Stderr);
+        Assert.True(File.Exists(cli.PathTo("out/stray.txt")));
+        Assert.False(File.Exists(cli.PathTo("out/damaged.txt")));
         Assert.Empty(TempFiles(cli.PathTo("out")));
     }
 
