@@ -154,6 +154,23 @@ public sealed class ArtifactTreeTests(CliApp app)
         AssertFiles(new Dictionary<string, byte[]> { ["real.txt"] = "real\n"u8.ToArray(), ["sub/more.txt"] = "more\n"u8.ToArray() }, cli.PathTo("out"));
     }
 
+    [SkippableFact]
+    public async Task A_named_pipe_in_the_folder_is_refused_instead_of_waited_on()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && File.Exists("/usr/bin/mkfifo"), "needs Linux and mkfifo");
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        using var cli = new CliSession(app, team.Contributor.Token);
+        cli.Write("data/ok.txt", "ok\n");
+        using (var mkfifo = System.Diagnostics.Process.Start("/usr/bin/mkfifo", cli.PathTo("data/pipe")))
+            await mkfifo.WaitForExitAsync();
+
+        var put = await cli.RunAsync(Put(cli, team, "data", "ds")).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, put.Exit);
+        Assert.Contains($"cannot read {cli.PathTo("data/pipe")}: it is a named pipe, not a regular file", put.Stderr);
+        await AssertNoVersionAsync(team, "ds");
+    }
+
     [Fact]
     public async Task Names_of_255_bytes_round_trip_and_leave_no_temporary_files()
     {
