@@ -139,7 +139,9 @@ internal static class ArtifactGetCommand
                     (deleted, deletedFolders) = (deleted + removedFiles, deletedFolders + removedFolders);
                 }
                 else
+                {
                     cli.Info($"{Files(strays.Count)} in {root} that {(strays.Count == 1 ? "is" : "are")} not in this version {(strays.Count == 1 ? "was" : "were")} kept, because some files failed to download");
+                }
             }
             else if (strays.Count > 0)
             {

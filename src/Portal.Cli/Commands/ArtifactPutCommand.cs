@@ -29,12 +29,13 @@ internal static class ArtifactPutCommand
                 + "http(s):// are hashed here; other schemes need URI#sha256=HEX&size=BYTES.",
         };
         var jobs = new Option<int>("--jobs") { Description = "Uploads in flight at once.", DefaultValueFactory = _ => 8 };
-        var links = new Option<LinkPolicy>("--links")
+        var links = new Option<string>("--links")
         {
             Description = "Symbolic links in folders: follow (upload what they point at, the default), skip (leave them out) or "
                 + "error (refuse the put). Links to nowhere and loops are skipped with a warning.",
-            DefaultValueFactory = _ => LinkPolicy.Follow,
+            DefaultValueFactory = _ => "follow",
         };
+        links.AcceptOnlyFromAmong("follow", "skip", "error");
         var strict = new Option<bool>("--strict") { Description = "Fail, creating no version, when anything would be skipped (a link to nowhere, a loop)." };
         var json = CommonOptions.Json();
         var command = new Command("put", "Upload files as a new artifact version.")
@@ -51,7 +52,7 @@ internal static class ArtifactPutCommand
             var parallel = Math.Clamp(parse.GetValue(jobs), 1, 64);
             var given = parse.GetRequiredValue(paths).Select(p => Path.GetFullPath(p, cli.WorkingDirectory)).ToList();
             var referenceValues = parse.GetValue(references) ?? [];
-            var tree = LocalTree.Collect(given, cli.WorkingDirectory, parse.GetValue(links), allowEmpty: referenceValues.Length > 0);
+            var tree = LocalTree.Collect(given, cli.WorkingDirectory, Enum.Parse<LinkPolicy>(parse.GetRequiredValue(links), ignoreCase: true), allowEmpty: referenceValues.Length > 0);
             CheckPaths(tree.Files);
             var skips = tree.Skipped.Select(s => $"{s.LocalPath}: {s.Reason}").ToList();
             if (skips.Count > 0 && parse.GetValue(strict))
