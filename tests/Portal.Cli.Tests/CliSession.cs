@@ -39,11 +39,14 @@ public sealed class CliSession : IDisposable
 
     public string PathTo(string relative) => Path.Combine(Root, relative);
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <summary>Runs a command that <paramref name="ct"/> can cancel, as Ctrl+C cancels the real CLI.</summary>
+    public async Task<CliResult> RunAsync(CancellationToken ct, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = await PortalCli.RunAsync(args, stdout, stderr, _environment, CancellationToken.None);
+        var exit = await PortalCli.RunAsync(args, stdout, stderr, _environment, ct);
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -20,8 +20,13 @@ internal static class ArtifactGetCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder to write into (created if needed).", Required = true };
         var jobs = new Option<int>("--jobs") { Description = "Downloads in flight at once.", DefaultValueFactory = _ => 8 };
         var noCache = new Option<bool>("--no-cache") { Description = "Neither read nor fill the local content cache (~/.cache/portal/blobs)." };
+        var delete = new Option<bool>("--delete")
+        {
+            Description = "Make the folder an exact copy of the version: remove files (and links) in it that the version does not hold, "
+                + "and folders that leaves empty. Nothing outside the folder, and no link, is followed.",
+        };
         var json = CommonOptions.Json();
-        var command = new Command("get", "Download a version into a folder, fetching only what differs.") { spec, project, output, jobs, noCache, json };
+        var command = new Command("get", "Download a version into a folder, fetching only what differs.") { spec, project, output, jobs, noCache, delete, json };
         command.SetAction(async (parse, ct) =>
         {
             var slug = cli.Project(parse.GetValue(project));
@@ -52,9 +57,26 @@ internal static class ArtifactGetCommand
                     refused.Enqueue((files[i].Path, ex));
                 }
             });
+            if (refused.Count == 1)
+                throw refused.Single().Error;
             if (!refused.IsEmpty)
-                throw refused.OrderBy(r => r.Path, StringComparer.Ordinal).First().Error;
+                throw new CliException(PathList.Format($"refusing to write {refused.Count} paths of {label}; nothing was written:", refused.OrderBy(r => r.Path, StringComparer.Ordinal).Select(r => r.Error.Message).ToList()));
+            var caseInsensitive = folder.IsCaseInsensitive();
+            if (caseInsensitive && OutputFolder.CaseCollisions(listed.Select(f => f.Path)) is { Count: > 0 } collisions)
+            {
+                throw new CliException(PathList.Format(
+                    $"{root} is on a file system that does not tell upper from lower case, where these paths of {label} would be one file or folder; nothing was written:",
+                    collisions));
+            }
+
             Directory.CreateDirectory(root);
+
+            // The version's references count as held: a file put there by hand is what the reference names.
+            var comparer = caseInsensitive ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+            var held = listed.Select(f => f.Path).ToHashSet(comparer);
+            var (deleted, deletedFolders) = (0, 0);
+            if (parse.GetValue(delete) && folder.InTheWay(folder.FindStrays(held), held, comparer) is { Count: > 0 } inTheWay)
+                (deleted, deletedFolders) = folder.DeleteStrays(inTheWay);
 
             var cache = DigestCache.Open(cli.CacheFolder, [root]);
             var content = parse.GetValue(noCache) ? null : new ContentCache(cli.CacheFolder);
@@ -111,6 +133,26 @@ internal static class ArtifactGetCommand
                 var sorted = failures.Order(StringComparer.Ordinal).ToList();
                 cli.WriteError(CliErrorCodes.DownloadFailed, $"{sorted.Count} file(s) not written: " + string.Join("; ", sorted), sorted.Select(f => $"error: {f}"));
             }
+
+            // The rest of the strays go only once every file of the version is in place.
+            var strays = folder.FindStrays(held);
+            if (strays.Count > 0 && parse.GetValue(delete))
+            {
+                if (failures.IsEmpty)
+                {
+                    var (removedFiles, removedFolders) = folder.DeleteStrays(strays);
+                    (deleted, deletedFolders) = (deleted + removedFiles, deletedFolders + removedFolders);
+                }
+                else
+                {
+                    cli.Info($"{Files(strays.Count)} in {root} that {(strays.Count == 1 ? "is" : "are")} not in this version {(strays.Count == 1 ? "was" : "were")} kept, because some files failed to download");
+                }
+            }
+            else if (strays.Count > 0)
+            {
+                cli.Info($"{Files(strays.Count)} in {root} {(strays.Count == 1 ? "is" : "are")} not in this version (use --delete to remove {(strays.Count == 1 ? "it" : "them")})");
+            }
+
             if (parse.GetValue(json))
             {
                 cli.WriteJson(new
@@ -124,12 +166,15 @@ internal static class ArtifactGetCommand
                     UpToDate = upToDate,
                     SkippedReferences = references,
                     Failed = failures.Count,
+                    NotInVersion = parse.GetValue(delete) && failures.IsEmpty ? 0 : strays.Count,
+                    Deleted = deleted,
                 });
             }
             else
             {
                 cli.Stdout.WriteLine($"{label} -> {root}: {downloaded} downloaded ({downloadedBytes} bytes), {copied} from cache, {upToDate} already up to date"
                     + (references > 0 ? $", {references} references skipped" : "")
+                    + (deleted > 0 ? $", {deleted} deleted" + (deletedFolders > 0 ? $" ({deletedFolders} emptied folders removed)" : "") : "")
                     + (failures.IsEmpty ? "" : $", {failures.Count} failed"));
             }
 
@@ -137,6 +182,8 @@ internal static class ArtifactGetCommand
         });
         return command;
     }
+
+    private static string Files(int count) => count == 1 ? "1 file" : $"{count} files";
 
     /// <summary>
     /// The files of <paramref name="version"/>: from the manifest cache when this machine put or got that manifest
@@ -185,7 +232,7 @@ internal static class ArtifactGetCommand
     private static bool CopyFromCache(ContentCache content, VersionFileItem item, string target, DigestCache cache)
     {
         var folder = Path.GetDirectoryName(target)!;
-        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.portal-{Guid.NewGuid():N}.tmp");
+        var temp = OutputFolder.TempPath(folder);
         try
         {
             Directory.CreateDirectory(folder);
@@ -213,7 +260,7 @@ internal static class ArtifactGetCommand
         IProgress<long>? progress, CancellationToken ct)
     {
         var folder = Path.GetDirectoryName(target)!;
-        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.portal-{Guid.NewGuid():N}.tmp");
+        var temp = OutputFolder.TempPath(folder);
         try
         {
             Directory.CreateDirectory(folder);

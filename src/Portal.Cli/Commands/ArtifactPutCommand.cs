@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Portal.Client;
+using Portal.Client.Manifests;
 using Portal.Client.Models;
 
 namespace Portal.Cli.Commands;
@@ -29,10 +30,18 @@ internal static class ArtifactPutCommand
                 + "http(s):// are hashed here; other schemes need URI#sha256=HEX&size=BYTES.",
         };
         var jobs = new Option<int>("--jobs") { Description = "Uploads in flight at once.", DefaultValueFactory = _ => 8 };
+        var links = new Option<string>("--links")
+        {
+            Description = "Symbolic links in folders: follow (upload what they point at, the default), skip (leave them out) or "
+                + "error (refuse the put). Links to nowhere and loops are skipped with a warning.",
+            DefaultValueFactory = _ => "follow",
+        };
+        links.AcceptOnlyFromAmong("follow", "skip", "error");
+        var strict = new Option<bool>("--strict") { Description = "Fail, creating no version, when anything would be skipped (a link to nowhere, a loop)." };
         var json = CommonOptions.Json();
         var command = new Command("put", "Upload files as a new artifact version.")
         {
-            paths, project, name, type, aliases, meta, description, run, references, jobs, json,
+            paths, project, name, type, aliases, meta, description, run, references, jobs, links, strict, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -44,7 +53,14 @@ internal static class ArtifactPutCommand
             var parallel = Math.Clamp(parse.GetValue(jobs), 1, 64);
             var given = parse.GetRequiredValue(paths).Select(p => Path.GetFullPath(p, cli.WorkingDirectory)).ToList();
             var referenceValues = parse.GetValue(references) ?? [];
-            var files = Collect(given, cli.WorkingDirectory, allowEmpty: referenceValues.Length > 0);
+            var tree = LocalTree.Collect(given, cli.WorkingDirectory, Enum.Parse<LinkPolicy>(parse.GetRequiredValue(links), ignoreCase: true), allowEmpty: referenceValues.Length > 0);
+            CheckPaths(tree.Files);
+            var skips = tree.Skipped.Select(s => $"{s.LocalPath}: {s.Reason}").ToList();
+            if (skips.Count > 0 && parse.GetValue(strict))
+                throw new CliException(PathList.Format($"--strict: {skips.Count} {(skips.Count == 1 ? "entry" : "entries")} would be skipped, so no version was created:", skips));
+            foreach (var skip in skips)
+                cli.Stderr.WriteLine($"warning: skipped {skip}");
+            var files = tree.Files;
             using var client = cli.CreateClient();
             var stopwatch = Stopwatch.StartNew();
 
@@ -114,7 +130,9 @@ internal static class ArtifactPutCommand
             });
 
             var label = outcome.Version is null ? artifact : ArtifactCommand.Label(outcome.Version);
-            cli.Info($"{outcome.Files} files ({outcome.FromCache} digests from cache) hashed in {outcome.HashSeconds:0.00} s; uploaded {outcome.UploadedBlobs} blobs ({outcome.UploadedBytes} bytes) in {stopwatch.Elapsed.TotalSeconds:0.00} s total");
+            cli.Info($"{outcome.Files} files ({outcome.FromCache} digests from cache) hashed in {outcome.HashSeconds:0.00} s; uploaded {outcome.UploadedBlobs} blobs ({outcome.UploadedBytes} bytes) in {stopwatch.Elapsed.TotalSeconds:0.00} s total"
+                + (skips.Count > 0 ? $"; {skips.Count} skipped (named above)" : "")
+                + (tree.LinksLeftOut > 0 ? $"; {tree.LinksLeftOut} symbolic links left out (--links skip)" : ""));
             if (parse.GetValue(json))
             {
                 cli.WriteJson(new
@@ -128,6 +146,8 @@ internal static class ArtifactPutCommand
                     outcome.UploadedBlobs,
                     outcome.UploadedBytes,
                     outcome.Sent,
+                    Skipped = skips.Count,
+                    LinksLeftOut = tree.LinksLeftOut,
                 });
             }
             else if (outcome.Status == CreateVersionStatus.Committed)
@@ -186,7 +206,7 @@ internal static class ArtifactPutCommand
     {
         try
         {
-            return Portal.Client.Manifests.ManifestAlgorithm.ComputeManifestDigest(entries);
+            return ManifestAlgorithm.ComputeManifestDigest(entries);
         }
         catch (ArgumentException)
         {
@@ -279,39 +299,22 @@ internal static class ArtifactPutCommand
 
     private sealed record PutOutcome(string Status, ArtifactVersionResponse? Version, int Files, int FromCache, double HashSeconds, int UploadedBlobs, long UploadedBytes, string Sent);
 
-    /// <summary>The files to upload with their manifest paths ('/'-separated, relative to each given folder).</summary>
-    internal static List<LocalFile> Collect(IReadOnlyList<string> paths, string workingDirectory, bool allowEmpty = false)
+    /// <summary>
+    /// Checks every manifest path against the portal's rules before anything is sent, so one run names every file to
+    /// rename (the portal itself stops at the first).
+    /// </summary>
+    internal static void CheckPaths(IReadOnlyList<LocalFile> files)
     {
-        var files = new List<LocalFile>();
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var given in paths)
+        var invalid = files
+            .Select(f => (File: f, Violation: ManifestPathRules.FindViolation(f.ManifestPath)))
+            .Where(v => v.Violation is not null)
+            .OrderBy(v => v.File.ManifestPath, StringComparer.Ordinal)
+            .Select(v => $"{ManifestPathRules.Display(v.File.ManifestPath)}: {v.Violation!.Message}")
+            .ToList();
+        if (invalid.Count > 0)
         {
-            var full = Path.GetFullPath(given, workingDirectory);
-            if (Directory.Exists(full))
-            {
-                var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
-                foreach (var file in new DirectoryInfo(full).EnumerateFiles("*", enumeration))
-                    Add(Path.GetRelativePath(full, file.FullName).Replace(Path.DirectorySeparatorChar, '/'), file, given);
-            }
-            else if (File.Exists(full) || new FileInfo(full).LinkTarget is not null)
-            {
-                Add(Path.GetFileName(full), new FileInfo(full), given);
-            }
-            else
-            {
-                throw new CliException($"no such file or folder: {given}");
-            }
-        }
-
-        if (files.Count == 0 && !allowEmpty)
-            throw new CliException(paths.Count == 0 ? "nothing to upload: give folders, files or --ref URIs." : "nothing to upload: the given folders are empty.");
-        return files;
-
-        void Add(string manifestPath, FileInfo file, string source)
-        {
-            if (!seen.TryAdd(manifestPath, source))
-                throw CliException.Usage($"{manifestPath} is in both {seen[manifestPath]} and {source}; a version cannot hold one path twice.");
-            files.Add(new LocalFile(manifestPath, file));
+            throw new CliException(PathList.Format(
+                $"{invalid.Count} {(invalid.Count == 1 ? "path breaks" : "paths break")} the portal's path rules; rename {(invalid.Count == 1 ? "it" : "them")} and put again:", invalid));
         }
     }
 }
