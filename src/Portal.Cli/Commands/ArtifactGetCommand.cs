@@ -260,6 +260,8 @@ internal static class ArtifactGetCommand
         IProgress<long>? progress, CancellationToken ct)
     {
         var folder = Path.GetDirectoryName(target)!;
+        if (item.Size is { } large && item.Digest is { } digestOfLarge && large >= 2 * client.DownloadRangeBytes)
+            return await DownloadLargeAsync(client, slug, versionId, item, digestOfLarge, large, target, cache, content, progress, ct);
         var temp = OutputFolder.TempPath(folder);
         try
         {
@@ -297,6 +299,33 @@ internal static class ArtifactGetCommand
         {
             if (File.Exists(temp))
                 File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// A large file in parallel ranges through a partial file the SDK keeps next to the target (with a journal of the
+    /// ranges it holds), so a get that was interrupted continues where it stopped instead of starting again.
+    /// </summary>
+    private static async Task<string?> DownloadLargeAsync(
+        PortalClient client, string slug, Guid versionId, VersionFileItem item, string digest, long size, string target, DigestCache cache, ContentCache? content,
+        IProgress<long>? progress, CancellationToken ct)
+    {
+        try
+        {
+            await client.DownloadVersionFileToPathAsync(slug, versionId, item.Path, target, digest, size, progress, ct);
+            // Verified by the SDK before the file took its name.
+            var hashedAt = DateTime.UtcNow;
+            content?.Add(digest, target);
+            cache.Set(target, FileIdentity.Of(new FileInfo(target)), digest, hashedAt);
+            return null;
+        }
+        catch (PortalApiException ex)
+        {
+            return $"{item.Path}: {ex.Detail} ({ex.Code}); not written";
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException)
+        {
+            return $"{item.Path}: {ex.Message}; not written (run get again to continue it)";
         }
     }
 
