@@ -23,7 +23,8 @@ public sealed class CreateVersion(
     IDbContextFactory<PortalDbContext> dbFactory,
     ProjectAccess access,
     RangeWriter ranges,
-    TimeProvider clock)
+    TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Storage.BlobStoreOptions> storage)
 {
     private const int MaxDescriptionLength = 20_000;
     private const int MaxMetadataLength = 1024 * 1024;
@@ -32,7 +33,7 @@ public sealed class CreateVersion(
 
     /// <summary>A full manifest as NDJSON (optionally gzip), in any order.</summary>
     public Task<CreateVersionResponse> FromNdjsonAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, Stream body, CancellationToken ct = default) =>
-        CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, ct), ct), write, ct), ct);
+        CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, storage.Value.ManifestLimits, ct), ct), write, ct), ct);
 
     /// <summary>A full manifest in a JSON body (small manifests), in any order.</summary>
     public Task<CreateVersionResponse> FromEntriesAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, IReadOnlyList<ManifestEntryModel> entries, CancellationToken ct = default)

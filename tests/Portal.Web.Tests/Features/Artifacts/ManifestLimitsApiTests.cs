@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+
+namespace Portal.Web.Tests.Features.Artifacts;
+
+/// <summary>One manifest request costs bounded work: a decompression bomb is refused at once with a code naming the limit.</summary>
+public abstract class ManifestLimitsApiTests(PortalApp app)
+{
+    [SkippableFact]
+    public async Task A_1_MB_gzip_of_newlines_is_refused_fast_naming_the_blank_line_limit()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Contributor.Token);
+        var uploads = new ArtifactUploads(client, team.Slug);
+        var bomb = GzipOfNewlines(1L << 30);
+        Assert.InRange(bomb.Length, 100_000, 2_000_000);
+
+        var content = new ByteArrayContent(bomb);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        var watch = Stopwatch.StartNew();
+        var response = await client.PostAsync(uploads.VersionsUrl("bomb") + "?type=dataset", content);
+        watch.Stop();
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.ManifestMalformed);
+        Assert.Contains("Storage:MaxBlankManifestLines", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(10_000, problem.GetProperty("limit").GetInt32());
+        // It cost 31 s of CPU when the whole gigabyte of blank lines was parsed.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the bomb took {watch.Elapsed} to refuse");
+        await (await client.GetAsync($"/api/v1/projects/{team.Slug}/artifacts/bomb")).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.ArtifactNotFound);
+    }
+
+    [SkippableFact]
+    public async Task A_gzip_of_one_line_repeated_is_refused_for_its_ratio_naming_the_limit()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Contributor.Token);
+        var uploads = new ArtifactUploads(client, team.Slug);
+        var line = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(ArtifactUploads.Reference("same.txt"), HttpAssertions.Json) + "\n");
+        using var body = new MemoryStream();
+        using (var gzip = new GZipStream(body, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            for (var i = 0; i < 2_000_000; i++)
+                gzip.Write(line);
+        }
+        var content = new ByteArrayContent(body.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+
+        var response = await client.PostAsync(uploads.VersionsUrl("repeated") + "?type=dataset", content);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.ManifestCompressionRatio);
+        Assert.Contains("Storage:MaxManifestInflationRatio", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(100, problem.GetProperty("limit").GetInt32());
+    }
+
+    [SkippableFact]
+    public async Task A_plain_body_of_blank_lines_is_refused_naming_the_blank_line_limit()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var uploads = new ArtifactUploads(app.ClientWithToken(team.Contributor.Token), team.Slug);
+
+        var response = await uploads.PostNdjsonAsync("blank", new string('\n', 50_000));
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.ManifestMalformed);
+        Assert.Contains("more than 10,000 blank lines", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    internal static byte[] GzipOfNewlines(long length)
+    {
+        var chunk = new byte[1024 * 1024];
+        chunk.AsSpan().Fill((byte)'\n');
+        using var body = new MemoryStream();
+        using (var gzip = new GZipStream(body, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            for (long written = 0; written < length; written += chunk.Length)
+                gzip.Write(chunk);
+        }
+        return body.ToArray();
+    }
+}
+
+public sealed class ManifestLimitsApiTests_Sqlite(SqliteApp app) : ManifestLimitsApiTests(app), IClassFixture<SqliteApp>;
+
+public sealed class ManifestLimitsApiTests_Postgres(PostgresApp app) : ManifestLimitsApiTests(app), IClassFixture<PostgresApp>;
