@@ -15,6 +15,9 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
         var (status, code, detail, extensions) = exception switch
         {
             PortalException p => (p.Status, p.Code, p.Message, p.Extensions),
+            // A JSON body parameter bound from another content type.
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+                (415, "unsupported_media_type", AcceptedContentTypes.Message(context, ["application/json"]), null),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, ErrorCodes.RequestTooLarge, "The request body is larger than this endpoint accepts.", null),
             BadHttpRequestException b => (b.StatusCode, ErrorCodes.ValidationFailed, RequestErrorMessage(b), null),
@@ -85,6 +88,7 @@ public static class Problems
             {
                 404 => $"Nothing is at {ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}; the API reference is at /api/docs.",
                 405 => $"{ctx.HttpContext.Request.Method} is not allowed on {ctx.HttpContext.Request.Path}.",
+                415 => AcceptedContentTypes.Message(ctx.HttpContext),
                 _ => TitleFor(status) + ".",
             };
             ctx.ProblemDetails.Extensions.Remove("traceId");
