@@ -21,6 +21,8 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, ErrorCodes.RequestTooLarge, "The request body is larger than this endpoint accepts.", null),
             BadHttpRequestException b => (b.StatusCode, ErrorCodes.ValidationFailed, RequestErrorMessage(b), null),
+            _ when Portal.Core.Data.DatabaseErrors.IsStorageFull(exception) =>
+                (507, ErrorCodes.StorageFull, "The database is out of space; nothing of this request was saved. Try again later or ask an administrator to free space.", null),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "client_closed", "The client closed the request.", null),
             _ => (500, ErrorCodes.InternalError, "Something went wrong on the server. The error was logged; try again or tell an admin.", null),
         };
