@@ -14,6 +14,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["compare-1m"] = ValidationScenarios.Compare1MAsync,
     ["pii-corpus"] = PiiCorpusScenario.RunAsync,
     ["peers"] = PeerScenarios.RunAsync,
+    ["manifest-memory"] = MemoryScenarios.ManifestBurstAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

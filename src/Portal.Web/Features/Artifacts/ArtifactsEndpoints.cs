@@ -100,6 +100,8 @@ public static class ArtifactsEndpoints
         // Who may write comes before what was sent: an outsider learns nothing from the body's problems.
         await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         var request = http.Request;
+        // A large manifest's memory is handed back to the system once such requests are over.
+        using var trim = http.RequestServices.GetRequiredService<Infrastructure.MemoryTrim>().Begin(request.ContentLength);
         CreateVersionResponse result;
         if (IsNdjson(request))
         {
