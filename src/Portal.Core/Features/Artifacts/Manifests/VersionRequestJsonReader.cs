@@ -135,55 +135,61 @@ public sealed class VersionRequestJsonReader(JsonSerializerOptions json)
                 return true;
 
             case Mode.Fields:
-            {
-                if (!reader.Read())
-                    return false;
-                if (reader.TokenType == JsonTokenType.EndObject)
-                {
-                    _mode = Mode.End;
-                    return true;
-                }
-                var name = reader.GetString()!;
-                if (!reader.Read())
-                    return false;
-                if (name.Equals("entries", StringComparison.OrdinalIgnoreCase) && reader.TokenType == JsonTokenType.StartArray)
-                {
-                    _mode = Mode.Entries;
-                    return true;
-                }
-                var start = reader.TokenStartIndex;
-                if (!reader.TrySkip())
-                    return false;
-                if (!name.Equals("entries", StringComparison.OrdinalIgnoreCase))
-                    _fields[name] = buffer.Slice(start, reader.BytesConsumed - start).ToArray();
-                else if (reader.TokenType != JsonTokenType.Null)
-                    throw NotJson("\"entries\" must be an array of entries");
-                return true;
-            }
+                return TryParseField(ref reader, buffer);
 
             case Mode.Entries:
-            {
-                if (!reader.Read())
-                    return false;
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    _mode = Mode.Fields;
-                    return true;
-                }
-                var start = reader.TokenStartIndex;
-                if (!reader.TrySkip())
-                    return false;
-                _entryNumber++;
-                var element = new Utf8JsonReader(buffer.Slice(start, reader.BytesConsumed - start));
-                var model = JsonSerializer.Deserialize<ManifestEntryModel>(ref element, json)
-                    ?? throw Malformed($"Entry {_entryNumber}: expected an object with path, digest and size.");
-                output.Add(ManifestEntryModels.ToEntry(model, _entryNumber));
-                return true;
-            }
+                return TryParseEntry(ref reader, buffer, output);
 
             default:
                 throw new InvalidOperationException($"No unit to parse in mode {_mode}.");
         }
+    }
+
+    private bool TryParseField(ref Utf8JsonReader reader, ReadOnlySequence<byte> buffer)
+    {
+        if (!reader.Read())
+            return false;
+        if (reader.TokenType == JsonTokenType.EndObject)
+        {
+            _mode = Mode.End;
+            return true;
+        }
+        var name = reader.GetString()!;
+        if (!reader.Read())
+            return false;
+        if (name.Equals("entries", StringComparison.OrdinalIgnoreCase) && reader.TokenType == JsonTokenType.StartArray)
+        {
+            _mode = Mode.Entries;
+            return true;
+        }
+        var start = reader.TokenStartIndex;
+        if (!reader.TrySkip())
+            return false;
+        if (!name.Equals("entries", StringComparison.OrdinalIgnoreCase))
+            _fields[name] = buffer.Slice(start, reader.BytesConsumed - start).ToArray();
+        else if (reader.TokenType != JsonTokenType.Null)
+            throw NotJson("\"entries\" must be an array of entries");
+        return true;
+    }
+
+    private bool TryParseEntry(ref Utf8JsonReader reader, ReadOnlySequence<byte> buffer, List<ManifestEntry> output)
+    {
+        if (!reader.Read())
+            return false;
+        if (reader.TokenType == JsonTokenType.EndArray)
+        {
+            _mode = Mode.Fields;
+            return true;
+        }
+        var start = reader.TokenStartIndex;
+        if (!reader.TrySkip())
+            return false;
+        _entryNumber++;
+        var element = new Utf8JsonReader(buffer.Slice(start, reader.BytesConsumed - start));
+        var model = JsonSerializer.Deserialize<ManifestEntryModel>(ref element, json)
+            ?? throw Malformed($"Entry {_entryNumber}: expected an object with path, digest and size.");
+        output.Add(ManifestEntryModels.ToEntry(model, _entryNumber));
+        return true;
     }
 
     private static PortalException NotJson(string problem) =>
