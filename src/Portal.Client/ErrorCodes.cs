@@ -44,6 +44,8 @@ public static class ErrorCodes
     public const string SizeInvalid = "size_invalid";
     public const string RefInvalid = "ref_invalid";
     public const string ManifestMalformed = "manifest_malformed";
+    public const string ManifestTooLarge = "manifest_too_large";
+    public const string ManifestCompressionRatio = "manifest_compression_ratio";
     public const string ManifestUnsorted = "manifest_unsorted";
     public const string PatchPathMissing = "patch_path_missing";
 

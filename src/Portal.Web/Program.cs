@@ -27,6 +27,7 @@ builder.Services.AddPortalJobsHost();
 builder.Services.AddPortalUi();
 builder.Services.AddPortalRateLimits();
 builder.Services.AddPortalKestrelBuffers();
+builder.Services.AddPortalMemoryTrim(builder.Configuration);
 
 var app = builder.Build();
 var role = PortalRoles.Read(app.Configuration);

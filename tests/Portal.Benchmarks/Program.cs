@@ -15,6 +15,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["pii-corpus"] = PiiCorpusScenario.RunAsync,
     ["peers"] = PeerScenarios.RunAsync,
     ["large-file"] = LargeFileScenario.RunAsync,
+    ["manifest-memory"] = MemoryScenarios.ManifestBurstAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

@@ -37,6 +37,22 @@ public sealed class BlobStoreOptions
     /// <summary>Largest NDJSON manifest body (a million files is roughly 200 MB of NDJSON, less gzipped).</summary>
     public long MaxManifestBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// A gzip manifest may inflate to at most this many times the compressed bytes read so far (plus 1 MiB): real
+    /// manifests, full of hex digests, compress 3 to 10 times; a bomb of blank lines compresses a thousand times.
+    /// </summary>
+    public int MaxManifestInflationRatio { get; set; } = 100;
+
+    /// <summary>Largest manifest after decompression, whatever the ratio.</summary>
+    public long MaxInflatedManifestBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>Blank lines a manifest may hold in all; each costs parsing work and says nothing.</summary>
+    public int MaxBlankManifestLines { get; set; } = 10_000;
+
+    /// <summary>The manifest limits above, for <see cref="Features.Artifacts.Manifests.ManifestNdjsonReader"/>.</summary>
+    public Features.Artifacts.Manifests.ManifestReadLimits ManifestLimits =>
+        new(MaxManifestInflationRatio, MaxInflatedManifestBytes, MaxBlankManifestLines);
+
     /// <summary>Settings of the Azure Blob store (<c>Storage:Azure</c>), used when <see cref="Provider"/> is AzureBlob.</summary>
     public AzureBlobStoreOptions Azure { get; set; } = new();
 

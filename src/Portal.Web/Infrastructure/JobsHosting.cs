@@ -71,6 +71,17 @@ public static class JobsHosting
         // Site admins only: the endpoint's policy runs before the dashboard, so others are sent to sign in or get 403.
         app.MapHangfireDashboard("/jobs", new DashboardOptions { Authorization = [], DashboardTitle = "Portal jobs", AppPath = "/" })
             .RequireAuthorization(Policies.SiteAdmin);
+        // The dashboard's stats route takes any method but reads a form, so a GET failed with 500 (no form content
+        // type). Its page polls with POST; a GET is told so.
+        app.MapGet("/jobs/stats", (HttpContext http) =>
+            {
+                http.Response.Headers.Allow = "POST";
+                return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed, title: Problems.TitleFor(405),
+                    detail: "The jobs dashboard's statistics are read with POST and form fields metrics[] (as its page does); open /jobs to see them.",
+                    extensions: new Dictionary<string, object?> { ["code"] = "method_not_allowed" });
+            })
+            .RequireAuthorization(Policies.SiteAdmin)
+            .ExcludeFromDescription();
         return app;
     }
 }

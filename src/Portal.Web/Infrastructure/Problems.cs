@@ -15,9 +15,14 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
         var (status, code, detail, extensions) = exception switch
         {
             PortalException p => (p.Status, p.Code, p.Message, p.Extensions),
+            // A JSON body parameter bound from another content type.
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+                (415, "unsupported_media_type", AcceptedContentTypes.Message(context, ["application/json"]), null),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, ErrorCodes.RequestTooLarge, "The request body is larger than this endpoint accepts.", null),
             BadHttpRequestException b => (b.StatusCode, ErrorCodes.ValidationFailed, RequestErrorMessage(b), null),
+            _ when Portal.Core.Data.DatabaseErrors.IsStorageFull(exception) =>
+                (507, ErrorCodes.StorageFull, "The database is out of space; nothing of this request was saved. Try again later or ask an administrator to free space.", null),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "client_closed", "The client closed the request.", null),
             _ => (500, ErrorCodes.InternalError, "Something went wrong on the server. The error was logged; try again or tell an admin.", null),
         };
@@ -85,6 +90,7 @@ public static class Problems
             {
                 404 => $"Nothing is at {ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}; the API reference is at /api/docs.",
                 405 => $"{ctx.HttpContext.Request.Method} is not allowed on {ctx.HttpContext.Request.Path}.",
+                415 => AcceptedContentTypes.Message(ctx.HttpContext),
                 _ => TitleFor(status) + ".",
             };
             ctx.ProblemDetails.Extensions.Remove("traceId");

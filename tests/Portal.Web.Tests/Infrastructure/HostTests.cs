@@ -69,6 +69,20 @@ public sealed class HostTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
+    public async Task A_get_of_the_jobs_dashboard_stats_is_405_naming_post_not_500()
+    {
+        var admin = app.AdminClient();
+
+        var get = await admin.GetAsync("/jobs/stats");
+        var problem = await get.AssertProblemAsync(HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        Assert.Contains("POST", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("POST", get.Content.Headers.Allow);
+
+        var user = await app.Data.CreateUserAsync();
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ClientWithToken(user.Token).GetAsync("/jobs/stats")).StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_api_routes_are_404_problem_details()
     {
         var response = await app.AdminClient().GetAsync("/api/v1/nothing-here");

@@ -108,3 +108,72 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskApp app) : IClassFixture
         Assert.Contains(digest, missing.Missing);
     }
 }
+
+/// <summary>
+/// The database fills up under a write: 507 <c>storage_full</c> instead of 500. SQLite is filled for real by capping
+/// its size with <c>PRAGMA max_page_count</c> (SQLITE_FULL, as on a full disk); the other providers' codes are
+/// covered by <c>DatabaseErrorsTests</c>.
+/// </summary>
+[Trait("Category", "Faults")]
+public sealed class DatabaseFullTests(DatabaseFullTests.FullDatabaseApp app) : IClassFixture<DatabaseFullTests.FullDatabaseApp>
+{
+    public sealed class FullDatabaseApp() : PortalApp(DatabaseProvider.Sqlite)
+    {
+        public SizeCap Cap { get; } = new();
+
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(services => services.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(Cap)));
+        }
+    }
+
+    /// <summary>While <see cref="Full"/>, every connection may not grow the database file (SQLite keeps it at its size).</summary>
+    public sealed class SizeCap : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+    {
+        public volatile bool Full;
+
+        public override async Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            // A cap below the current size is raised to the current size: "no new pages".
+            command.CommandText = Full ? "PRAGMA max_page_count = 1" : "PRAGMA max_page_count = 1073741823";
+            await command.ExecuteScalarAsync(cancellationToken);
+        }
+
+        public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Full ? "PRAGMA max_page_count = 1" : "PRAGMA max_page_count = 1073741823";
+            command.ExecuteScalar();
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_full_database_answers_507_storage_full_and_nothing_is_created()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Contributor.Token);
+        var entries = Enumerable.Range(0, 20_000)
+            .Select(i => new ManifestEntryModel($"docs/{i:D5}.md", Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i))), 100, $"s3://bucket/{i}"))
+            .ToList();
+
+        app.Cap.Full = true;
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.PostJsonAsync($"/api/v1/projects/{team.Slug}/artifacts/corpus/versions", new CreateVersionRequest("dataset", Entries: entries));
+        }
+        finally
+        {
+            app.Cap.Full = false;
+        }
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.InsufficientStorage, ErrorCodes.StorageFull);
+        Assert.Contains("database is out of space", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var created = await (await client.PostJsonAsync($"/api/v1/projects/{team.Slug}/artifacts/corpus/versions", new CreateVersionRequest("dataset", Entries: entries)))
+            .ReadOkAsync<CreateVersionResponse>(HttpStatusCode.Created);
+        Assert.Equal(entries.Count, created.FileCount);
+    }
+}

@@ -21,6 +21,7 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddSingleton<BlobRangeIndexer>();
         services.AddHostedService<BlobRangeIndexing>();
         services.AddScoped<CreateVersion>();
+        services.AddHostedService<Manifests.SpillFolderCleanup>();
         services.AddScoped<CommitVersion>();
         services.AddScoped<ArtifactAliases>();
         services.AddScoped<ArtifactCatalog>();

@@ -23,7 +23,8 @@ public sealed class CreateVersion(
     IDbContextFactory<PortalDbContext> dbFactory,
     ProjectAccess access,
     RangeWriter ranges,
-    TimeProvider clock)
+    TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Storage.BlobStoreOptions> storage)
 {
     private const int MaxDescriptionLength = 20_000;
     private const int MaxMetadataLength = 1024 * 1024;
@@ -32,12 +33,39 @@ public sealed class CreateVersion(
 
     /// <summary>A full manifest as NDJSON (optionally gzip), in any order.</summary>
     public Task<CreateVersionResponse> FromNdjsonAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, Stream body, CancellationToken ct = default) =>
-        CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, ct), ct), write, ct), ct);
+        CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, storage.Value.ManifestLimits, ct), ct), write, ct), ct);
+
+    /// <summary>
+    /// A JSON body (<see cref="CreateVersionRequest"/>) read from the request stream: its entries go straight into the
+    /// external sort, so memory holds the sorter's buffer, never the whole body or a list of all entries.
+    /// </summary>
+    public async Task<CreateVersionResponse> FromJsonAsync(ClaimsPrincipal user, string slug, string name, Stream body, JsonSerializerOptions json, CancellationToken ct = default)
+    {
+        var reader = new VersionRequestJsonReader(json);
+        await using var sorted = new ManifestSorter().SortAsync(reader.ReadEntriesAsync(body, ct), ct).GetAsyncEnumerator(ct);
+        // The sorter takes all of its input before it yields: the whole body is read here, fields after "entries" too.
+        var any = await sorted.MoveNextAsync();
+        var request = reader.Request();
+        var metadata = request.Metadata is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } m ? m.GetRawText() : null;
+        var fields = new NewVersionFields(request.Type, request.Description, metadata, request.Aliases, request.RunId);
+        if (request.Base is not null)
+            return await FromPatchAsync(user, slug, name, fields, request.Base, request.Upserts ?? [], request.Deletes ?? [], ct);
+        return await CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(Remaining(sorted, any), write, ct), ct);
+    }
+
+    private static async IAsyncEnumerable<ManifestEntry> Remaining(IAsyncEnumerator<ManifestEntry> sorted, bool any)
+    {
+        if (!any)
+            yield break;
+        do
+            yield return sorted.Current;
+        while (await sorted.MoveNextAsync());
+    }
 
     /// <summary>A full manifest in a JSON body (small manifests), in any order.</summary>
     public Task<CreateVersionResponse> FromEntriesAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, IReadOnlyList<ManifestEntryModel> entries, CancellationToken ct = default)
     {
-        var converted = entries.Select((e, i) => ToEntry(e, i + 1)).ToList();
+        var converted = entries.Select((e, i) => ManifestEntryModels.ToEntry(e, i + 1)).ToList();
         return CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(converted.ToAsyncEnumerable(), ct), write, ct), ct);
     }
 
@@ -46,7 +74,7 @@ public sealed class CreateVersion(
         ClaimsPrincipal user, string slug, string name, NewVersionFields fields, string baseReference,
         IReadOnlyList<ManifestEntryModel> upserts, IReadOnlyList<string> deletes, CancellationToken ct = default)
     {
-        var patch = new ManifestPatch(upserts.Select((e, i) => ToEntry(e, i + 1)), deletes);
+        var patch = new ManifestPatch(upserts.Select((e, i) => ManifestEntryModels.ToEntry(e, i + 1)), deletes);
         // Every other entry comes from the committed base, whose blobs were present and sizes checked when it
         // committed, and which its project holds since: only the upserted blobs can be missing or mismatched.
         var newBlobs = patch.Upserts.Where(e => e.Ref is null).ToList();
@@ -266,26 +294,6 @@ public sealed class CreateVersion(
         foreach (var alias in aliases)
             ArtifactNames.ValidateCustomAlias(alias);
         return (type, description, metadataJson, aliases);
-    }
-
-    private static ManifestEntry ToEntry(ManifestEntryModel model, int position)
-    {
-        string? extra = null;
-        if (model.Extra is { } element && element.ValueKind != JsonValueKind.Null)
-        {
-            if (element.ValueKind != JsonValueKind.Object)
-            {
-                throw PortalException.BadRequest(ErrorCodes.ManifestMalformed, $"Entry {position}: field \"extra\" must be a JSON object.",
-                    new Dictionary<string, object?> { ["line"] = position });
-            }
-            extra = element.GetRawText();
-        }
-        if (model.Path is null || model.Digest is null)
-        {
-            throw PortalException.BadRequest(ErrorCodes.ManifestMalformed, $"Entry {position}: fields \"path\" and \"digest\" are required.",
-                new Dictionary<string, object?> { ["line"] = position });
-        }
-        return new ManifestEntry(model.Path, model.Digest, model.Size, model.Ref, extra);
     }
 
     private static PortalException TypeMismatch(string name, string existingType, string requestedType) =>

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Portal.Client;
@@ -101,6 +100,8 @@ public static class ArtifactsEndpoints
         // Who may write comes before what was sent: an outsider learns nothing from the body's problems.
         await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         var request = http.Request;
+        // A large manifest's memory is handed back to the system once such requests are over.
+        using var trim = http.RequestServices.GetRequiredService<Infrastructure.MemoryTrim>().Begin(request.ContentLength);
         CreateVersionResponse result;
         if (IsNdjson(request))
         {
@@ -110,12 +111,9 @@ public static class ArtifactsEndpoints
         }
         else if (request.HasJsonContentType())
         {
-            var body = await ReadJsonAsync(request, ct);
-            var metadata = body.Metadata is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } m ? m.GetRawText() : null;
-            var fields = new NewVersionFields(body.Type, body.Description, metadata, body.Aliases, body.RunId);
-            result = body.Base is not null
-                ? await useCase.FromPatchAsync(user, slug, name, fields, body.Base, body.Upserts ?? [], body.Deletes ?? [], ct)
-                : await useCase.FromEntriesAsync(user, slug, name, fields, body.Entries ?? [], ct);
+            // Streamed too: entries go from the request into the external sort one by one.
+            var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            result = await useCase.FromJsonAsync(user, slug, name, request.Body, json, ct);
         }
         else
         {
@@ -132,19 +130,6 @@ public static class ArtifactsEndpoints
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
         && (type.MediaType.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase)
             || type.MediaType.Equals("application/ndjson", StringComparison.OrdinalIgnoreCase));
-
-    private static async Task<CreateVersionRequest> ReadJsonAsync(HttpRequest request, CancellationToken ct)
-    {
-        try
-        {
-            return await request.ReadFromJsonAsync<CreateVersionRequest>(ct)
-                ?? throw PortalException.BadRequest(ErrorCodes.ValidationFailed, "The request body is empty; send the version as a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw PortalException.BadRequest(ErrorCodes.ValidationFailed, $"The request body is not valid JSON for this endpoint: {ex.Message}");
-        }
-    }
 
     /// <summary>In NDJSON mode the body is the manifest, so the other fields travel as query parameters (metadata also as a header).</summary>
     private static NewVersionFields FieldsFromQuery(HttpRequest request)

@@ -24,7 +24,8 @@ public static class BlobsEndpoints
             .WithName("PutBlob")
             .WithSummary("Streams one blob; the bytes must hash (SHA-256) to the digest in the URL. Idempotent.")
             .WithDescription("`project` names the project the blob is for (Contributor there): the project then holds it, and its versions may name it. Without it the blob is recorded as the uploader's own. Bytes the store already has are hashed all the same and stored once.")
-            .Accepts<Stream>("application/octet-stream")
+            // Any content type: the bytes are what count (curl --data-binary sends application/x-www-form-urlencoded).
+            .Accepts<Stream>("application/octet-stream", "*/*")
             .Produces<BlobPutResponse>(StatusCodes.Status200OK).Produces<BlobPutResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity);

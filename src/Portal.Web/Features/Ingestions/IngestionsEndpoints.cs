@@ -41,7 +41,8 @@ public static class IngestionsEndpoints
             })
             .WithName("PutIngestionFile")
             .WithSummary("Streams one file of an upload into its staging folder; the path (URL-encoded, '/' between folders) obeys the manifest path rules.")
-            .Accepts<Stream>("application/octet-stream")
+            // Any content type: the bytes are what count (curl --data-binary sends application/x-www-form-urlencoded).
+            .Accepts<Stream>("application/octet-stream", "*/*")
             .Produces<IngestionFileResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 

@@ -25,8 +25,12 @@ public static class ManifestNdjsonReader
 
     private const int ReadBufferSize = 64 * 1024;
 
+    public static IAsyncEnumerable<ManifestEntry> ReadAsync(Stream stream, CancellationToken cancellationToken = default) =>
+        ReadAsync(stream, ManifestReadLimits.Default, cancellationToken);
+
+    /// <summary>Reads within <paramref name="limits"/>: inflation of a gzip body and blank lines are bounded.</summary>
     public static async IAsyncEnumerable<ManifestEntry> ReadAsync(
-        Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        Stream stream, ManifestReadLimits limits, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var raw = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, leaveOpen: true));
         PipeReader? decompressed = null;
@@ -35,12 +39,13 @@ public static class ManifestNdjsonReader
             var input = raw;
             if (await IsGzipAsync(raw, cancellationToken))
             {
-                var gzip = new TruncationCheckingGzipStream(raw.AsStream(leaveOpen: true));
+                var gzip = new TruncationCheckingGzipStream(raw.AsStream(leaveOpen: true), limits);
                 decompressed = PipeReader.Create(gzip, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, leaveOpen: false));
                 input = decompressed;
             }
 
             long lineNumber = 0;
+            long blankLines = 0;
             while (true)
             {
                 var result = await ReadMoreAsync(input, lineNumber + 1, cancellationToken);
@@ -50,6 +55,8 @@ public static class ManifestNdjsonReader
                     lineNumber++;
                     if (ParseLine(line, lineNumber) is { } entry)
                         yield return entry;
+                    else if (++blankLines > limits.MaxBlankLines)
+                        throw TooManyBlankLines(lineNumber, limits.MaxBlankLines);
                 }
                 if (result.IsCompleted)
                 {
@@ -257,6 +264,12 @@ public static class ManifestNdjsonReader
         }
         return line.Slice(0, length);
     }
+
+    private static PortalException TooManyBlankLines(long lineNumber, int limit) =>
+        PortalException.BadRequest(
+            ErrorCodes.ManifestMalformed,
+            $"Manifest line {lineNumber}: more than {limit:N0} blank lines (setting Storage:MaxBlankManifestLines); send one entry per line without filler.",
+            new Dictionary<string, object?> { ["line"] = lineNumber, ["limit"] = limit });
 
     private static PortalException Malformed(long lineNumber, string problem) =>
         PortalException.BadRequest(

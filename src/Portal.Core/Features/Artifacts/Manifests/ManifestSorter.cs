@@ -46,7 +46,7 @@ public sealed class ManifestSorter
                 buffer.Add(entry);
                 if (buffer.Count < _maxEntriesInMemory)
                     continue;
-                spillFolder ??= Directory.CreateDirectory(Path.Combine(_tempRoot, "portal-sort-" + Guid.NewGuid().ToString("N"))).FullName;
+                spillFolder ??= Directory.CreateDirectory(Path.Combine(_tempRoot, SpillFolders.NewName())).FullName;
                 SortInMemory(buffer);
                 runs.Add(SpillRun.Write(spillFolder, buffer));
                 buffer.Clear();

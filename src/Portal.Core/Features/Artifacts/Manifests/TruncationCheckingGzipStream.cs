@@ -15,11 +15,14 @@ internal sealed class TruncationCheckingGzipStream : Stream
 {
     private readonly TailRecordingStream _compressed;
     private readonly GZipStream _gzip;
+    private readonly ManifestReadLimits? _limits;
     private long _length;
     private bool _checked;
 
-    public TruncationCheckingGzipStream(Stream compressed)
+    /// <param name="limits">When given, inflating past them fails the read at once (a decompression bomb).</param>
+    public TruncationCheckingGzipStream(Stream compressed, ManifestReadLimits? limits = null)
     {
+        _limits = limits;
         _compressed = new TailRecordingStream(compressed);
         _gzip = new GZipStream(_compressed, CompressionMode.Decompress);
     }
@@ -47,6 +50,7 @@ internal sealed class TruncationCheckingGzipStream : Stream
     private int Observe(int read)
     {
         _length += read;
+        _limits?.CheckInflated(_length, _compressed.Total);
         if (read == 0 && !_checked)
         {
             _checked = true;
@@ -78,6 +82,8 @@ internal sealed class TruncationCheckingGzipStream : Stream
     {
         private readonly byte[] _tail = new byte[8];
         private long _total;
+
+        public long Total => _total;
 
         public bool TryGetTail(out ReadOnlySpan<byte> tail)
         {

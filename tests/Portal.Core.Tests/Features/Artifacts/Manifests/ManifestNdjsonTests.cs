@@ -220,6 +220,85 @@ public class ManifestNdjsonTests
         Assert.True(body.CanRead);
     }
 
+    [Fact]
+    public async Task A_gzip_of_blank_lines_is_refused_for_its_ratio_before_it_is_inflated()
+    {
+        var bomb = GzipOfNewlines(256L * 1024 * 1024);
+        // With the default limits the blank-line limit is hit first; here only the ratio guards.
+        var limits = ManifestReadLimits.Default with { MaxBlankLines = int.MaxValue };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<PortalException>(() => ManifestNdjsonReader.ReadAsync(new MemoryStream(bomb), limits).ToListAsync().AsTask());
+
+        Assert.Equal((400, ErrorCodes.ManifestCompressionRatio), (error.Status, error.Code));
+        Assert.Contains("100 times", error.Message, StringComparison.Ordinal);
+        Assert.Equal(100, error.Extensions["limit"]);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"refusing the bomb took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Inflated_bytes_past_the_absolute_limit_are_413()
+    {
+        using var body = new MemoryStream();
+        await ManifestNdjsonWriter.WriteAllAsync(body, ManifestVectors.Docs(20_000), gzip: true);
+        var limits = ManifestReadLimits.Default with { MaxInflatedBytes = 100_000 };
+
+        var error = await Assert.ThrowsAsync<PortalException>(() => ManifestNdjsonReader.ReadAsync(new MemoryStream(body.ToArray()), limits).ToListAsync().AsTask());
+
+        Assert.Equal((413, ErrorCodes.ManifestTooLarge), (error.Status, error.Code));
+        Assert.Contains("100,000 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_real_gzip_manifest_stays_within_the_default_ratio()
+    {
+        using var body = new MemoryStream();
+        var entries = ManifestVectors.Docs(50_000).ToList();
+        await ManifestNdjsonWriter.WriteAllAsync(body, entries, gzip: true);
+
+        Assert.Equal(entries.Count, (await ManifestNdjsonReader.ReadAsync(new MemoryStream(body.ToArray())).ToListAsync()).Count);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Blank_lines_past_the_limit_are_refused_naming_it(bool gzip)
+    {
+        var text = $"{{\"path\":\"a\",\"digest\":\"{Digest}\",\"size\":1}}\n" + new string('\n', 10_001);
+        var limits = ManifestReadLimits.Default with { MaxInflationRatio = 100_000 };
+        var bytes = gzip ? Gzip(Encoding.UTF8.GetBytes(text)) : Encoding.UTF8.GetBytes(text);
+
+        var error = await Assert.ThrowsAsync<PortalException>(() => ManifestNdjsonReader.ReadAsync(new MemoryStream(bytes), limits).ToListAsync().AsTask());
+
+        Assert.Equal((400, ErrorCodes.ManifestMalformed), (error.Status, error.Code));
+        Assert.Contains("more than 10,000 blank lines", error.Message, StringComparison.Ordinal);
+        Assert.Equal(10_002L, error.Extensions["line"]);
+        // Up to the limit they are still fine.
+        Assert.Single(await ManifestNdjsonReader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(text[..^1])), limits).ToListAsync());
+    }
+
+    /// <summary>A gzip of <paramref name="length"/> newlines: a 1 GiB one is about 1 MB.</summary>
+    internal static byte[] GzipOfNewlines(long length)
+    {
+        var chunk = new byte[1024 * 1024];
+        chunk.AsSpan().Fill((byte)'\n');
+        using var body = new MemoryStream();
+        using (var gzip = new GZipStream(body, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            for (long written = 0; written < length; written += chunk.Length)
+                gzip.Write(chunk);
+        }
+        return body.ToArray();
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var body = new MemoryStream();
+        using (var gzip = new GZipStream(body, CompressionLevel.Optimal, leaveOpen: true))
+            gzip.Write(bytes);
+        return body.ToArray();
+    }
+
     private static byte[] ReadAll(Stream stream)
     {
         var copy = new MemoryStream();
