@@ -30,18 +30,19 @@ public sealed partial class PortalClient
         var partial = Path.Combine(folder, $".portal-{digest[..Math.Min(16, digest.Length)]}.partial");
         var journal = partial + ".ranges";
         long fetched;
+        string actual;
         if (size < 2 * DownloadRangeBytes)
         {
             await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
                 await DownloadVersionFileAsync(slug, versionId, path, output, progress, ct).ConfigureAwait(false);
             fetched = size;
+            actual = await HashFileAsync(partial, ct).ConfigureAwait(false);
         }
         else
         {
-            fetched = await DownloadRangesAsync(slug, versionId, path, partial, journal, size, progress, ct).ConfigureAwait(false);
+            (fetched, actual) = await DownloadRangesAsync(slug, versionId, path, partial, journal, size, progress, ct).ConfigureAwait(false);
         }
 
-        var actual = await HashFileAsync(partial, ct).ConfigureAwait(false);
         if (actual != digest)
         {
             File.Delete(partial);
@@ -54,7 +55,11 @@ public sealed partial class PortalClient
         return fetched;
     }
 
-    private async Task<long> DownloadRangesAsync(string slug, Guid versionId, string path, string partial, string journal, long size, IProgress<long>? progress, CancellationToken ct)
+    /// <summary>
+    /// Fetches the missing ranges in parallel while the ranges in place are hashed in order from the start, so the
+    /// hash is done soon after the last byte arrives instead of needing a second pass over the file.
+    /// </summary>
+    private async Task<(long Fetched, string Sha256)> DownloadRangesAsync(string slug, Guid versionId, string path, string partial, string journal, long size, IProgress<long>? progress, CancellationToken ct)
     {
         var count = (int)((size + DownloadRangeBytes - 1) / DownloadRangeBytes);
         var done = new HashSet<int>();
@@ -78,26 +83,43 @@ public sealed partial class PortalClient
         using var output = File.OpenHandle(partial, FileMode.Open, FileAccess.Write, FileShare.Read);
         await using var log = new StreamWriter(new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read));
         var gate = new SemaphoreSlim(1, 1);
-        await Parallel.ForEachAsync(Enumerable.Range(0, count).Where(i => !done.Contains(i)),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, DownloadParallelism), CancellationToken = ct }, async (index, token) =>
-            {
-                var start = index * DownloadRangeBytes;
-                var length = RangeLength(index);
-                await FetchRangeAsync(slug, versionId, path, output, start, length, progress, token).ConfigureAwait(false);
-                await gate.WaitAsync(token).ConfigureAwait(false);
-                try
+        var inPlace = new bool[count];
+        foreach (var index in done)
+            inPlace[index] = true;
+        var arrived = new SemaphoreSlim(0);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hashing = Task.Run(() => HashRangesInOrderAsync(partial, count, DownloadRangeBytes, size, inPlace, arrived, stop.Token), CancellationToken.None);
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, count).Where(i => !done.Contains(i)),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, DownloadParallelism), CancellationToken = ct }, async (index, token) =>
                 {
-                    // Written after the range's bytes: a range in the journal is on disk (the whole is hashed at the end).
-                    await log.WriteLineAsync(index.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-                    await log.FlushAsync(token).ConfigureAwait(false);
-                    fetched += length;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ConfigureAwait(false);
-        return fetched;
+                    var start = index * DownloadRangeBytes;
+                    var length = RangeLength(index);
+                    await FetchRangeAsync(slug, versionId, path, output, start, length, progress, token).ConfigureAwait(false);
+                    await gate.WaitAsync(token).ConfigureAwait(false);
+                    try
+                    {
+                        // Written after the range's bytes: a range in the journal is on disk (the whole is hashed at the end).
+                        await log.WriteLineAsync(index.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                        await log.FlushAsync(token).ConfigureAwait(false);
+                        fetched += length;
+                        Volatile.Write(ref inPlace[index], true);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                    arrived.Release();
+                }).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(hashing).ConfigureAwait(false);
+            throw;
+        }
+        return (fetched, await hashing.ConfigureAwait(false));
 
         long RangeLength(int index) => Math.Min(DownloadRangeBytes, size - (index * DownloadRangeBytes));
     }
@@ -135,6 +157,37 @@ public sealed partial class PortalClient
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>Hashes the file range by range from the start, waiting for each range to be in place.</summary>
+    private static async Task<string> HashRangesInOrderAsync(string path, int count, long rangeBytes, long size, bool[] inPlace, SemaphoreSlim arrived, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            for (var index = 0; index < count; index++)
+            {
+                while (!Volatile.Read(ref inPlace[index]))
+                    await arrived.WaitAsync(ct).ConfigureAwait(false);
+                var position = index * rangeBytes;
+                var end = Math.Min(size, position + rangeBytes);
+                while (position < end)
+                {
+                    var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - position)), position);
+                    if (read == 0)
+                        throw new IOException($"{path} ended at {position:N0} bytes while it was being hashed.");
+                    hash.AppendData(buffer, 0, read);
+                    position += read;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static async Task<string> HashFileAsync(string path, CancellationToken ct)
