@@ -100,16 +100,34 @@ internal static class ArtifactGetCommand
                 var progress = new Progress<long>(step.Advance);
                 long bytes = 0;
                 var count = 0;
-                await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (t, token) =>
+                // What the content cache holds is copied; small files come many to a request (one tar of verified
+                // blobs); large ones one by one, in ranges.
+                var fetch = new List<(VersionFileItem Item, string Target)>();
+                foreach (var t in todo)
                 {
                     if (content is not null && CopyFromCache(content, t.Item, t.Target, cache))
                     {
-                        Interlocked.Increment(ref copied);
+                        copied++;
                         step.Advance(t.Item.Size ?? 0);
                         step.FileDone();
-                        return;
                     }
-
+                    else
+                    {
+                        fetch.Add((t.Item, t.Target));
+                    }
+                }
+                var batched = fetch.Where(t => t.Item.Digest is not null && t.Item.Size <= BatchedFileBytes).ToList();
+                var single = fetch.Where(t => !(t.Item.Digest is not null && t.Item.Size <= BatchedFileBytes)).ToList();
+                await Parallel.ForEachAsync(Batches(batched), new ParallelOptions { MaxDegreeOfParallelism = Math.Min(parallel, 4), CancellationToken = ct }, async (batch, token) =>
+                {
+                    var (written, writtenBytes, leftOver) = await DownloadBatchAsync(client, slug, batch, cache, content, step, failures, token);
+                    Interlocked.Add(ref bytes, writtenBytes);
+                    Interlocked.Add(ref count, written);
+                    lock (single)
+                        single.AddRange(leftOver);
+                });
+                await Parallel.ForEachAsync(single, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (t, token) =>
+                {
                     var error = await DownloadAsync(client, slug, version.Id, t.Item, t.Target, cache, content, cli.IsTerminal ? progress : null, token);
                     if (error is null)
                     {
@@ -252,6 +270,131 @@ internal static class ArtifactGetCommand
             if (File.Exists(temp))
                 File.Delete(temp);
         }
+    }
+
+    /// <summary>Files up to this size are fetched many to a request; larger ones each with its own.</summary>
+    private const long BatchedFileBytes = 4L * 1024 * 1024;
+
+    /// <summary>Groups of small files for one batch request: at most 2,000 blobs or 64 MiB.</summary>
+    private static IEnumerable<List<(VersionFileItem Item, string Target)>> Batches(List<(VersionFileItem Item, string Target)> files)
+    {
+        var batch = new List<(VersionFileItem Item, string Target)>();
+        var digests = new HashSet<string>(StringComparer.Ordinal);
+        long size = 0;
+        foreach (var file in files)
+        {
+            if (digests.Add(file.Item.Digest!))
+                size += file.Item.Size ?? 0;
+            batch.Add(file);
+            if (digests.Count >= 2000 || size >= 64L * 1024 * 1024)
+            {
+                yield return batch;
+                (batch, size) = ([], 0);
+                digests.Clear();
+            }
+        }
+        if (batch.Count > 0)
+            yield return batch;
+    }
+
+    /// <summary>
+    /// Fetches a batch of small files in one request; each blob is verified while it is written to a temporary file
+    /// and then takes the name of every file that has its digest. Returns what was written and the files to fetch one by
+    /// one instead (the connection broke before they arrived); files the portal could not send are failures.
+    /// </summary>
+    private static async Task<(int Files, long Bytes, List<(VersionFileItem Item, string Target)> LeftOver)> DownloadBatchAsync(
+        PortalClient client, string slug, List<(VersionFileItem Item, string Target)> batch, DigestCache cache, ContentCache? content,
+        ProgressStep step, System.Collections.Concurrent.ConcurrentQueue<string> failures, CancellationToken ct)
+    {
+        var byDigest = batch.GroupBy(t => t.Item.Digest!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var delivered = new HashSet<string>(StringComparer.Ordinal);
+        var files = 0;
+        long bytes = 0;
+        IReadOnlyDictionary<string, BlobBatchError> errors;
+        try
+        {
+            errors = await client.DownloadBlobBatchAsync(slug, [.. byDigest.Keys], async (digest, data, token) =>
+            {
+                if (!byDigest.TryGetValue(digest, out var targets))
+                    return;
+                delivered.Add(digest);
+                var first = targets[0];
+                var folder = Path.GetDirectoryName(first.Target)!;
+                Directory.CreateDirectory(folder);
+                var temp = OutputFolder.TempPath(folder);
+                try
+                {
+                    string actual;
+                    long size;
+                    await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                    await using (var hashing = new HashingWriteStream(file))
+                    {
+                        await data.CopyToAsync(hashing, token);
+                        actual = hashing.Digest();
+                        size = file.Length;
+                    }
+                    if (actual != digest || size != first.Item.Size)
+                    {
+                        foreach (var (item, _) in targets)
+                            failures.Enqueue($"digest mismatch for {item.Path}: expected sha256:{digest} ({item.Size} bytes), received sha256:{actual} ({size} bytes); not written");
+                        return;
+                    }
+                    content?.Add(digest, temp);
+                    var hashedAt = DateTime.UtcNow;
+                    // Every other file with these bytes gets a copy; the first takes the verified file itself.
+                    foreach (var (item, target) in targets.Skip(1).Append(first))
+                    {
+                        string? copy = null;
+                        try
+                        {
+                            var source = temp;
+                            if (!ReferenceEquals(item, first.Item))
+                            {
+                                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                                copy = OutputFolder.TempPath(Path.GetDirectoryName(target)!);
+                                File.Copy(temp, copy);
+                                source = copy;
+                            }
+                            File.Move(source, target, overwrite: true);
+                            cache.Set(target, FileIdentity.Of(new FileInfo(target)), digest, hashedAt);
+                            files++;
+                            bytes += size;
+                        }
+                        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                        {
+                            failures.Enqueue($"{item.Path}: {ex.Message}; not written");
+                        }
+                        finally
+                        {
+                            if (copy is not null && File.Exists(copy))
+                                File.Delete(copy);
+                        }
+                        step.Advance(size);
+                        step.FileDone();
+                    }
+                }
+                finally
+                {
+                    if (File.Exists(temp))
+                        File.Delete(temp);
+                }
+            }, ct);
+        }
+        catch (Exception ex) when (ex is PortalApiException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            // The connection broke: what did not arrive is fetched file by file (which retries).
+            return (files, bytes, [.. byDigest.Where(d => !delivered.Contains(d.Key)).SelectMany(d => d.Value)]);
+        }
+
+        foreach (var (digest, error) in errors)
+        {
+            foreach (var (item, _) in byDigest.GetValueOrDefault(digest) ?? [])
+            {
+                failures.Enqueue($"{item.Path}: {error.Message} ({error.Code}); not written");
+                step.FileDone();
+            }
+        }
+        return (files, bytes, []);
     }
 
     /// <summary>Downloads into a temporary file next to the target; returns an error message, or null on success.</summary>
