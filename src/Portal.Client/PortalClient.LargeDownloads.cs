@@ -36,7 +36,7 @@ public sealed partial class PortalClient
             await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
                 await DownloadVersionFileAsync(slug, versionId, path, output, progress, ct).ConfigureAwait(false);
             fetched = size;
-            actual = await HashFileAsync(partial, ct).ConfigureAwait(false);
+            actual = await HashRangeAsync(partial, 0, size, ct).ConfigureAwait(false);
         }
         else
         {
@@ -181,27 +181,6 @@ public sealed partial class PortalClient
                     hash.AppendData(buffer, 0, read);
                     position += read;
                 }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static async Task<string> HashFileAsync(string path, CancellationToken ct)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-            int read;
-            while ((read = file.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                ct.ThrowIfCancellationRequested();
-                hash.AppendData(buffer, 0, read);
             }
         }
         finally

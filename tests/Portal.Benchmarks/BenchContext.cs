@@ -43,6 +43,36 @@ public sealed class BenchContext : IAsyncDisposable
     public static void Report(string scenario, string figure, double value, string unit) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH {scenario}.{figure} {value:0.###} {unit}"));
 
+    /// <summary>Load average over the last minute (Linux), printed beside figures that a busy machine would skew.</summary>
+    public static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    /// <summary>Resets this process's VmHWM (Linux), so the next reading is the peak of one case.</summary>
+    public static void ResetPeakMemory()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Peak resident memory of this process since the last reset, in MB (null off Linux).</summary>
+    public static double? PeakMemoryMegabytes() => StatusMegabytes("VmHWM:");
+
+    /// <summary>Resident memory of this process now, in MB (null off Linux).</summary>
+    public static double? ResidentMegabytes() => StatusMegabytes("VmRSS:");
+
+    private static double? StatusMegabytes(string field)
+    {
+        var line = File.Exists("/proc/self/status")
+            ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))
+            : null;
+        return line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var kilobytes) ? kilobytes / 1024.0 : null;
+    }
+
     public static async Task<(T Result, double Milliseconds)> TimeAsync<T>(Func<Task<T>> action)
     {
         var watch = Stopwatch.StartNew();

@@ -31,9 +31,9 @@ public static class LargeFileScenario
                 files.Add((path, Generate(path, mebibytes * MiB, seed: i)));
             }
             var size = mebibytes * MiB;
-            Report("load_at_start", LoadAverage(), "load1");
+            Report("load_at_start", BenchContext.LoadAverage(), "load1");
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            Report("process_rss_at_start", ResidentMegabytes(), "MB");
+            Report("process_rss_at_start", BenchContext.ResidentMegabytes(), "MB");
 
             var openssl = await TimeProcessAsync("openssl", ["dgst", "-sha256", files[0].Path]);
             if (openssl is { } hashSeconds)
@@ -41,20 +41,20 @@ public static class LargeFileScenario
 
             var slug = context.Team.Project.Slug;
             using var single = Client(context, partThreshold: long.MaxValue);
-            ResetPeakMemory();
+            BenchContext.ResetPeakMemory();
             var singleSeconds = await TimeAsync(() => single.PutBlobAsync(files[0].Digest, files[0].Path, project: slug));
             Report("single_put_seconds", singleSeconds, "s");
             Report("single_put_mib_per_s", size / MiB / singleSeconds, "MiB/s");
-            Report("single_put_process_rss", PeakMemoryMegabytes(), "MB");
+            Report("single_put_process_rss", BenchContext.PeakMemoryMegabytes(), "MB");
 
             using var parts = Client(context, partThreshold: 1, parallelism: 8);
-            ResetPeakMemory();
+            BenchContext.ResetPeakMemory();
             var partsSeconds = await TimeAsync(() => parts.PutBlobAsync(files[1].Digest, files[1].Path, project: slug));
             Report("parts_put_seconds", partsSeconds, "s");
             Report("parts_put_mib_per_s", size / MiB / partsSeconds, "MiB/s");
-            Report("parts_put_process_rss", PeakMemoryMegabytes(), "MB");
+            Report("parts_put_process_rss", BenchContext.PeakMemoryMegabytes(), "MB");
             Report("parts_put_vs_single_put", partsSeconds / singleSeconds, "ratio");
-            Console.Error.WriteLine($"   parts_put_vs_single_put: {partsSeconds / singleSeconds:0.00} (goal <= 1); process peak {PeakMemoryMegabytes():0} MB (goal < 300)");
+            Console.Error.WriteLine($"   parts_put_vs_single_put: {partsSeconds / singleSeconds:0.00} (goal <= 1); process peak {BenchContext.PeakMemoryMegabytes():0} MB (goal < 300)");
 
             // Interrupted at about 60 % of the bytes, then the same call again: what does the resume send?
             var sent = 0L;
@@ -89,10 +89,10 @@ public static class LargeFileScenario
             {
                 using var client = Client(context, partThreshold: long.MaxValue, rangeBytes: parallel ? 64 * MiB : long.MaxValue / 4);
                 var target = Path.Combine(root, "downloads", name, "weights.bin");
-                ResetPeakMemory();
+                BenchContext.ResetPeakMemory();
                 var seconds = await TimeAsync(() => client.DownloadVersionFileToPathAsync(slug, version.Id, "weights.bin", target, files[0].Digest, size));
                 Report($"{name}_seconds", seconds, "s");
-                Report($"{name}_process_rss", PeakMemoryMegabytes(), "MB");
+                Report($"{name}_process_rss", BenchContext.PeakMemoryMegabytes(), "MB");
                 File.Delete(target);
             }
             var copyTarget = Path.Combine(root, "downloads", "cp.bin");
@@ -103,7 +103,7 @@ public static class LargeFileScenario
                 Report("cp_seconds", copySeconds, "s");
                 File.Delete(copyTarget);
             }
-            Report("load_at_end", LoadAverage(), "load1");
+            Report("load_at_end", BenchContext.LoadAverage(), "load1");
         }
         finally
         {
@@ -168,32 +168,6 @@ public static class LargeFileScenario
     {
         if (value is { } v)
             BenchContext.Report(Scenario, figure, v, unit);
-    }
-
-    private static double LoadAverage() =>
-        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
-
-    private static void ResetPeakMemory()
-    {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private static double? PeakMemoryMegabytes() => StatusMegabytes("VmHWM:");
-
-    private static double? ResidentMegabytes() => StatusMegabytes("VmRSS:");
-
-    private static double? StatusMegabytes(string field)
-    {
-        var line = File.Exists("/proc/self/status")
-            ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))
-            : null;
-        return line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var kilobytes) ? kilobytes / 1024.0 : null;
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool, after the interruption).</summary>

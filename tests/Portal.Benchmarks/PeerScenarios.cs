@@ -27,10 +27,10 @@ public static class PeerScenarios
         {
             var peers = new Peers(root, context);
             await peers.PrepareAsync();
-            BenchContext.Report(Scenario, "load_at_start", LoadAverage(), "load1");
+            BenchContext.Report(Scenario, "load_at_start", BenchContext.LoadAverage(), "load1");
             await SmallFilesAsync(peers, Path.Combine(root, "small"), files);
             await LargeFilesAsync(peers, Path.Combine(root, "large"), mebibytes);
-            BenchContext.Report(Scenario, "load_at_end", LoadAverage(), "load1");
+            BenchContext.Report(Scenario, "load_at_end", BenchContext.LoadAverage(), "load1");
         }
         finally
         {
@@ -122,9 +122,6 @@ public static class PeerScenarios
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : fallback;
-
-    private static double LoadAverage() =>
-        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
     /// <summary>The commands of one run, each timed as a child process.</summary>
     private sealed class Peers(string root, BenchContext context)
@@ -271,7 +268,7 @@ public static class PeerScenarios
         private async Task<double?> TimedAsync(string @case, string tool, string file, string[] arguments, Dictionary<string, string>? environment, bool server = false)
         {
             if (server)
-                ResetPeakMemory();
+                BenchContext.ResetPeakMemory();
             var rssFile = Path.Combine(root, "rss.txt");
             var (command, commandArguments) = _gnuTime
                 ? ("/usr/bin/time", (string[])["-f", "%M", "-o", rssFile, file, .. arguments])
@@ -284,7 +281,7 @@ public static class PeerScenarios
             if (_gnuTime && File.Exists(rssFile)
                 && long.TryParse(File.ReadAllLines(rssFile).LastOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var kilobytes))
                 BenchContext.Report(Scenario, $"{@case}.{tool}_rss", kilobytes / 1024.0, "MB");
-            if (server && PeakMemoryMegabytes() is { } serverPeak)
+            if (server && BenchContext.PeakMemoryMegabytes() is { } serverPeak)
                 BenchContext.Report(Scenario, $"{@case}.{tool}_server_rss", serverPeak, "MB");
             return seconds;
         }
@@ -316,31 +313,6 @@ public static class PeerScenarios
             await process.WaitForExitAsync();
             var text = (await output) + (await error);
             return (process.ExitCode, text.Length > 2000 ? text[^2000..] : text);
-        }
-
-        /// <summary>Resets this process's VmHWM (Linux), so the next reading is the peak of one case.</summary>
-        private static void ResetPeakMemory()
-        {
-            try
-            {
-                File.WriteAllText("/proc/self/clear_refs", "5");
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        private static double? PeakMemoryMegabytes()
-        {
-            var line = File.Exists("/proc/self/status")
-                ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-                : null;
-            return line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var kilobytes)
-                ? kilobytes / 1024.0
-                : null;
         }
     }
 }
