@@ -46,14 +46,14 @@ public static class CoreServiceCollectionExtensions
 
     public static IServiceCollection AddNotificationsFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<EmailOptions>(configuration.GetSection(EmailOptions.Section));
+        services.AddValidatedOptions<EmailOptions>(configuration, EmailOptions.Section);
         services.AddSingleton<IEmailSender, MailKitEmailSender>();
         return services;
     }
 
     public static IServiceCollection AddAccessFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<BootstrapOptions>(configuration.GetSection(BootstrapOptions.Section));
+        services.AddValidatedOptions<BootstrapOptions>(configuration, BootstrapOptions.Section);
         services.AddScoped<ApiTokens>();
         services.AddScoped<ProjectAccess>();
         services.AddScoped<ProjectMembers>();

@@ -1,7 +1,8 @@
+using static Portal.Core.ValidatedOptions;
 namespace Portal.Core.Storage;
 
 /// <summary>Configuration section <c>Storage</c>.</summary>
-public sealed class BlobStoreOptions
+public sealed class BlobStoreOptions : IValidatedOptions
 {
     public const string Section = "Storage";
 
@@ -58,6 +59,34 @@ public sealed class BlobStoreOptions
 
     /// <summary>Settings of the S3-compatible store (<c>Storage:S3</c>), used when <see cref="Provider"/> is S3.</summary>
     public S3BlobStoreOptions S3 { get; set; } = new();
+
+    public IEnumerable<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Provider == BlobStoreProvider.FileSystem)
+            problems.AddRange(Required("Storage:Root", Root));
+        problems.AddRange(Positive("Storage:MaxBlobBytes", MaxBlobBytes));
+        if (UploadPartBytes is < 5L * 1024 * 1024 or > 5L * 1024 * 1024 * 1024)
+            problems.Add($"Storage:UploadPartBytes must be between 5 MiB and 5 GiB, the part sizes S3 accepts (it is {UploadPartBytes:N0}).");
+        problems.AddRange(Positive("Storage:UploadSessionLifetime", UploadSessionLifetime));
+        problems.AddRange(Positive("Storage:MaxManifestBytes", MaxManifestBytes));
+        problems.AddRange(AtLeast("Storage:MaxManifestInflationRatio", MaxManifestInflationRatio, 1));
+        problems.AddRange(Positive("Storage:MaxInflatedManifestBytes", MaxInflatedManifestBytes));
+        problems.AddRange(AtLeast("Storage:MaxBlankManifestLines", MaxBlankManifestLines, 0));
+        if (Provider == BlobStoreProvider.AzureBlob)
+        {
+            problems.AddRange(Required("Storage:Azure:ConnectionString (needed when Storage:Provider is AzureBlob)", Azure.ConnectionString));
+            problems.AddRange(Required("Storage:Azure:Container", Azure.Container));
+        }
+        if (Provider == BlobStoreProvider.S3)
+        {
+            problems.AddRange(Required("Storage:S3:Bucket", S3.Bucket));
+            problems.AddRange(HttpUrl("Storage:S3:ServiceUrl", S3.ServiceUrl));
+            if (string.IsNullOrEmpty(S3.AccessKey) != string.IsNullOrEmpty(S3.SecretKey))
+                problems.Add("Storage:S3:AccessKey and Storage:S3:SecretKey go together: set both, or neither to use the AWS default credentials.");
+        }
+        return problems;
+    }
 }
 
 public enum BlobStoreProvider

@@ -1,3 +1,4 @@
+using Portal.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +18,7 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPortalBlobStore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<BlobStoreOptions>(configuration.GetSection(BlobStoreOptions.Section));
+        services.AddValidatedOptions<BlobStoreOptions>(configuration, BlobStoreOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         // Chosen when first resolved, not here, so that configuration added later (tests, hosting) still counts.
         services.TryAddKeyedSingleton<IBlobStore>(ObjectStoreKey, (provider, _) =>

@@ -1,10 +1,12 @@
+using Portal.Core;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Portal.Core.Data;
+using static Portal.Core.ValidatedOptions;
 
 namespace Portal.Web.Infrastructure;
 
-public sealed class JobsOptions
+public sealed class JobsOptions : IValidatedOptions
 {
     public const string Section = "Jobs";
 
@@ -26,6 +28,11 @@ public sealed class JobsOptions
     /// <summary>In-memory job storage forgets its queue on restart; the database then says what is unfinished.</summary>
     public bool UsesInMemoryStorage(DatabaseOptions database) =>
         Storage.Equals("InMemory", StringComparison.OrdinalIgnoreCase) || database.Provider == DatabaseProvider.Sqlite;
+
+    public IEnumerable<string> Problems() =>
+        OneOf("Jobs:Storage", Storage, "Database", "InMemory")
+            .Concat(AtLeast("Jobs:WorkerCount", WorkerCount, 1))
+            .Concat(Positive("Jobs:InvisibilityTimeout", InvisibilityTimeout));
 }
 
 public static class JobsHosting
@@ -63,7 +70,7 @@ public static class JobsHosting
         var options = new JobsOptions();
         configuration.GetSection(JobsOptions.Section).Bind(options);
         options.RunServer = PortalRoles.Read(configuration).RunsJobs(options.RunServer);
-        return options;
+        return ValidatedOptions.Checked(options);
     }
 
     public static IEndpointRouteBuilder MapJobsDashboard(this IEndpointRouteBuilder app)

@@ -1,9 +1,11 @@
+using Portal.Core;
 using Microsoft.Extensions.Options;
+using static Portal.Core.ValidatedOptions;
 
 namespace Portal.Web.Infrastructure;
 
 /// <summary>Configuration section <c>MemoryTrim</c>.</summary>
-public sealed class MemoryTrimOptions
+public sealed class MemoryTrimOptions : IValidatedOptions
 {
     public const string Section = "MemoryTrim";
 
@@ -15,6 +17,9 @@ public sealed class MemoryTrimOptions
 
     /// <summary>Bodies at least this large (or of unknown length) count as large.</summary>
     public long LargeBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    public IEnumerable<string> Problems() =>
+        Positive("MemoryTrim:Quiet", Quiet).Concat(Positive("MemoryTrim:LargeBodyBytes", LargeBodyBytes));
 }
 
 /// <summary>
@@ -103,7 +108,7 @@ public static class MemoryTrimServiceCollectionExtensions
 {
     public static IServiceCollection AddPortalMemoryTrim(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<MemoryTrimOptions>(configuration.GetSection(MemoryTrimOptions.Section));
+        services.AddValidatedOptions<MemoryTrimOptions>(configuration, MemoryTrimOptions.Section);
         services.AddSingleton<MemoryTrim>();
         return services;
     }

@@ -1,13 +1,15 @@
+using Portal.Core;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Portal.Client;
+using static Portal.Core.ValidatedOptions;
 
 namespace Portal.Web.Infrastructure;
 
-public sealed class RateLimitOptions
+public sealed class RateLimitOptions : IValidatedOptions
 {
     public const string Section = "RateLimits";
 
@@ -16,6 +18,9 @@ public sealed class RateLimitOptions
 
     /// <summary>API tokens created per account per minute.</summary>
     public int TokenCreationsPerMinute { get; set; } = 10;
+
+    public IEnumerable<string> Problems() =>
+        AtLeast("RateLimits:SignInsPerMinute", SignInsPerMinute, 1).Concat(AtLeast("RateLimits:TokenCreationsPerMinute", TokenCreationsPerMinute, 1));
 }
 
 /// <summary>
@@ -26,7 +31,7 @@ public static class RateLimits
 {
     public static IServiceCollection AddPortalRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, limits) =>
         {

@@ -1,6 +1,8 @@
+using Portal.Core;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using IPNetwork = System.Net.IPNetwork;
+using static Portal.Core.ValidatedOptions;
 
 namespace Portal.Web.Infrastructure;
 
@@ -10,7 +12,7 @@ namespace Portal.Web.Infrastructure;
 /// configured; anyone else's forwarded headers are ignored, so a client cannot pick the address the sign-in rate limit
 /// counts against, nor claim HTTPS.
 /// </summary>
-public sealed class TrustedProxyOptions
+public sealed class TrustedProxyOptions : IValidatedOptions
 {
     public const string Section = "ForwardedHeaders";
 
@@ -22,13 +24,16 @@ public sealed class TrustedProxyOptions
 
     /// <summary>Address ranges the reverse proxies connect from, e.g. the ingress controller's pod network <c>10.244.0.0/16</c>.</summary>
     public List<string> KnownNetworks { get; set; } = [];
+
+    public IEnumerable<string> Problems() =>
+        IpAddresses("ForwardedHeaders:KnownProxies", KnownProxies).Concat(Networks("ForwardedHeaders:KnownNetworks", KnownNetworks));
 }
 
 public static class TrustedProxies
 {
     public static IServiceCollection AddPortalTrustedProxies(this IServiceCollection services)
     {
-        services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.Section);
+        services.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
         // PostConfigure: these lists win over anything set earlier, including the "trust everyone" that the
         // ASPNETCORE_FORWARDEDHEADERS_ENABLED variable would configure.
         services.AddOptions<ForwardedHeadersOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<TrustedProxyOptions>>((o, trusted) =>

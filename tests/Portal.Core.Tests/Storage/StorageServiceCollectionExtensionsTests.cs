@@ -69,13 +69,13 @@ public class StorageServiceCollectionExtensionsTests
     [Theory]
     [InlineData("AzureBlob", "Storage:Azure:ConnectionString")]
     [InlineData("S3", "Storage:S3:SecretKey")]
-    public void Missing_settings_of_a_cloud_store_name_the_setting(string provider, string missing)
+    public void Missing_settings_of_a_cloud_store_are_refused_by_the_options_check_naming_the_setting(string provider, string missing)
     {
         var configuration = Configuration(new() { ["Storage:Provider"] = provider, ["Storage:S3:AccessKey"] = "key" });
 
         using var services = new ServiceCollection().AddPortalBlobStore(configuration).BuildServiceProvider();
 
-        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IBlobStore>());
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => services.GetRequiredService<IBlobStore>());
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 

@@ -2,10 +2,11 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Data;
+using static Portal.Core.ValidatedOptions;
 
 namespace Portal.Core.Features.Access;
 
-public sealed class BootstrapOptions
+public sealed class BootstrapOptions : IValidatedOptions
 {
     public const string Section = "Portal:Bootstrap";
 
@@ -16,6 +17,12 @@ public sealed class BootstrapOptions
 
     /// <summary>Optional API token for the bootstrap admin, so automation can drive a fresh portal.</summary>
     public string? AdminApiToken { get; set; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (!System.Net.Mail.MailAddress.TryCreate(AdminEmail, out _))
+            yield return $"Portal:Bootstrap:AdminEmail must be an e-mail address such as admin@example.com (it is '{AdminEmail}').";
+    }
 }
 
 public sealed record BootstrapResult(bool AdminCreated, string AdminEmail, string? GeneratedPassword);

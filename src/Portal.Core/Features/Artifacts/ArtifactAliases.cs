@@ -5,15 +5,13 @@ using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Auditing;
-using Portal.Core.Features.Promotions;
 
 namespace Portal.Core.Features.Artifacts;
 
 /// <summary>Custom aliases (<c>staging</c>, <c>production</c> …): set, remove, and their history.</summary>
-public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, TimeProvider clock)
+public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory, ArtifactWrites writes, ProjectAccess access)
 {
     private const int MaxReasonLength = 2000;
-    private const int MaxAttempts = 5;
 
     public async Task<ArtifactAliasResponse> SetAsync(ClaimsPrincipal user, string slug, string name, string alias, SetAliasRequest request, CancellationToken ct = default)
     {
@@ -23,18 +21,8 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         if (string.IsNullOrWhiteSpace(request.Version))
             throw PortalException.BadRequest(ErrorCodes.ValidationFailed, "Say which version the alias should point at: \"version\": \"v3\" (or an alias, version id or digest).");
 
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await MoveAsync(grant, name, alias, request.Version.Trim(), reason, ct);
-            }
-            catch (Exception ex) when (attempt < MaxAttempts && DatabaseErrors.IsWriteConflict(ex))
-            {
-                // Two requests created the same new alias at once; the retry sees the winner's row and moves it.
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
-            }
-        }
+        // Two requests creating the same new alias at once: the unit's retry sees the winner's row and moves it.
+        return await MoveAsync(grant, name, alias, request.Version.Trim(), reason, ct);
     }
 
     public async Task DeleteAsync(ClaimsPrincipal user, string slug, string name, string alias, string? reason = null, CancellationToken ct = default)
@@ -42,22 +30,16 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         ArtifactNames.ValidateCustomAlias(alias);
         var why = ValidateReason(reason);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        await writes.RunAsync(grant, name, async write =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
-            var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct)
-                ?? throw AliasNotFound(name, alias);
-            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, [alias], ct);
-            var now = clock.GetUtcNow();
+            var (db, artifact, now) = (write.Db, write.Artifact, write.Now);
+            var existing = await write.FindAliasAsync(alias, ct) ?? throw AliasNotFound(name, alias);
+            await AliasMoves.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, [alias], ct);
             AliasMoves.Move(db, artifact.Id, existing, alias, null, grant.UserId, now, why);
             db.Record(now, grant.UserId, grant.Project.Id, "artifact_alias.removed", "artifact_alias", $"{artifact.Id}/{alias}",
                 before: new { artifact = name, alias, versionId = existing.VersionId });
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-        });
+            return true;
+        }, ct);
     }
 
     /// <summary>Every move of the alias, newest first (<c>latest</c> included).</summary>
@@ -109,19 +91,14 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
             .Where(e => e.ArtifactId == artifactId && e.AliasName == alias && e.At <= time)
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Id);
 
-    private async Task<ArtifactAliasResponse> MoveAsync(ProjectAccessGrant grant, string name, string alias, string reference, string reason, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+    private Task<ArtifactAliasResponse> MoveAsync(ProjectAccessGrant grant, string name, string alias, string reference, string reason, CancellationToken ct) =>
+        writes.RunAsync(grant, name, async write =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
-            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, [alias], ct);
+            var (db, artifact, now) = (write.Db, write.Artifact, write.Now);
+            await AliasMoves.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, name, [alias], ct);
             var version = await VersionQueries.ResolveAsync(db, artifact.Id, reference, ct)
                 ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no committed version '{reference}'.");
-            var existing = await db.Aliases.SingleOrDefaultAsync(a => a.ArtifactId == artifact.Id && a.Name == alias, ct);
-            var now = clock.GetUtcNow();
+            var existing = await write.FindAliasAsync(alias, ct);
             var before = existing?.VersionId;
             AliasMoves.Move(db, artifact.Id, existing, alias, version.Id, grant.UserId, now, reason);
             if (before != version.Id)
@@ -129,12 +106,9 @@ public sealed class ArtifactAliases(IDbContextFactory<PortalDbContext> dbFactory
                 db.Record(now, grant.UserId, grant.Project.Id, "artifact_alias.moved", "artifact_alias", $"{artifact.Id}/{alias}",
                     before: new { versionId = before }, after: new { artifact = name, alias, versionId = version.Id, version = ArtifactNames.FormatIndex(version.Index!.Value) });
             }
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             var updatedAt = before == version.Id ? existing!.UpdatedAt : now;
             return new ArtifactAliasResponse(alias, version.Id, ArtifactNames.FormatIndex(version.Index!.Value), updatedAt);
-        });
-    }
+        }, ct);
 
     private static string ValidateReason(string? reason)
     {

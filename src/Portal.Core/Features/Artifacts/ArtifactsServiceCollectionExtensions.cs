@@ -17,6 +17,8 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<BlobUploads>();
         services.AddScoped<BlobUploadSessions>();
         services.AddScoped<BlobDownloads>();
+        services.AddSingleton(provider => BulkInserts.For(provider.GetRequiredService<Data.DatabaseOptions>().Provider));
+        services.AddScoped<ArtifactWrites>();
         services.AddScoped<RangeWriter>();
         services.AddSingleton<BlobRangeIndexer>();
         services.AddHostedService<BlobRangeIndexing>();

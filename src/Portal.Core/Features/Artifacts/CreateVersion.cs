@@ -11,8 +11,6 @@ using Portal.Core.Features.Promotions;
 
 namespace Portal.Core.Features.Artifacts;
 
-/// <summary>What describes a new version besides its manifest (JSON body fields, or query parameters in NDJSON mode).</summary>
-public sealed record NewVersionFields(string? Type, string? Description, string? MetadataJson, IReadOnlyList<string>? Aliases, Guid? RunId);
 
 /// <summary>
 /// Step 1 of the upload protocol: turns a manifest (whole, or a base version plus a patch) into a
@@ -21,16 +19,13 @@ public sealed record NewVersionFields(string? Type, string? Description, string?
 /// </summary>
 public sealed class CreateVersion(
     IDbContextFactory<PortalDbContext> dbFactory,
+    ArtifactWrites writes,
+    BulkInserts bulk,
     ProjectAccess access,
     RangeWriter ranges,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Storage.BlobStoreOptions> storage)
 {
-    private const int MaxDescriptionLength = 20_000;
-    private const int MaxMetadataLength = 1024 * 1024;
-    private const int MaxRequestedAliases = 32;
-    private const int MaxInsertAttempts = 5;
-
     /// <summary>A full manifest as NDJSON (optionally gzip), in any order.</summary>
     public Task<CreateVersionResponse> FromNdjsonAsync(ClaimsPrincipal user, string slug, string name, NewVersionFields fields, Stream body, CancellationToken ct = default) =>
         CreateAsync(user, slug, name, fields, (_, write) => ManifestRangeBuilder.BuildAsync(new ManifestSorter().SortAsync(ManifestNdjsonReader.ReadAsync(body, storage.Value.ManifestLimits, ct), ct), write, ct), ct);
@@ -94,7 +89,7 @@ public sealed class CreateVersion(
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
         ArtifactNames.ValidateName(name);
-        var (type, description, metadataJson, aliases) = ValidateFields(fields);
+        var (type, description, metadataJson, aliases) = fields.Validate();
 
         // Everything that can be refused cheaply is checked before the manifest is read.
         ExistingArtifact? existing;
@@ -106,7 +101,7 @@ public sealed class CreateVersion(
             if (artifact is not null && type is not null && artifact.Type != type)
                 throw TypeMismatch(name, artifact.Type, type);
             // A protected alias is refused before the manifest is read and any blob is uploaded.
-            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, slug, name, aliases, ct);
+            await AliasMoves.RequireUnprotectedAsync(db, grant.Project.Id, slug, name, aliases, ct);
             if (fields.RunId is { } runId && !await db.Runs.AnyAsync(r => r.Id == runId && r.ProjectId == grant.Project.Id, ct))
                 throw PortalException.NotFound(ErrorCodes.RunNotFound, $"Run {runId} does not exist in project '{slug}'.");
             ArtifactVersion? baseVersion = null;
@@ -171,18 +166,7 @@ public sealed class CreateVersion(
             CreatedAt = now,
             RequestedAliasesJson = JsonSerializer.Serialize(aliases),
         };
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await InsertPendingAsync(context, artifactRow, artifactCreated, version, summary, grant, now, ct);
-                break;
-            }
-            catch (Exception ex) when (attempt < MaxInsertAttempts && DatabaseErrors.IsWriteConflict(ex))
-            {
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
-            }
-        }
+        await InsertPendingAsync(artifactRow, artifactCreated, version, summary, grant, now, ct);
 
         var scope = await VersionScope.ForAsync(context, version.Id, grant.Project.Id, [grant.UserId], ct);
         if (onlyNewBlobs is null)
@@ -206,32 +190,25 @@ public sealed class CreateVersion(
     }
 
     /// <summary>
-    /// Inserts the pending version and its range list. The artifact row is locked first, as commits and alias moves
-    /// do, so every writer takes the artifact lock before the audit chain's and they cannot deadlock.
+    /// Inserts the pending version and its range list: an <see cref="ArtifactWrites"/> unit, so the artifact row is
+    /// locked first, as commits and alias moves do, and every writer takes the artifact lock before the audit chain's.
     /// </summary>
-    private static async Task InsertPendingAsync(
-        PortalDbContext context, Artifact artifact, bool artifactCreated, ArtifactVersion version, ManifestSummary summary, ProjectAccessGrant grant, DateTimeOffset now, CancellationToken ct)
-    {
-        var artifactId = artifact.Id;
-        var name = artifact.Name;
-        await context.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+    private Task InsertPendingAsync(Artifact artifact, bool artifactCreated, ArtifactVersion version, ManifestSummary summary, ProjectAccessGrant grant, DateTimeOffset now, CancellationToken ct) =>
+        writes.RunAsync(artifact.Id, async write =>
         {
-            context.ChangeTracker.Clear();
-            await using var transaction = await context.Database.BeginTransactionAsync(ct);
-            await CommitVersion.LockArtifactRowAsync(context, artifactId, ct);
-            context.ArtifactVersions.Add(version);
+            var db = write.Db;
+            db.ArtifactVersions.Add(version);
             if (artifactCreated)
             {
-                context.Record(artifact.CreatedAt, grant.UserId, grant.Project.Id, "artifact.created", "artifact", artifactId.ToString(),
-                    after: new { name, type = artifact.Type });
+                db.Record(artifact.CreatedAt, grant.UserId, grant.Project.Id, "artifact.created", "artifact", artifact.Id.ToString(),
+                    after: new { name = artifact.Name, type = artifact.Type });
             }
-            context.Record(now, grant.UserId, grant.Project.Id, "artifact_version.created", "artifact_version", version.Id.ToString(),
-                after: new { artifact = name, version.ManifestDigest, version.FileCount, version.TotalSize });
-            await context.SaveChangesAsync(ct);
-            await RangeWriter.InsertVersionRangesAsync(context, version.Id, summary.RangeDigests, ct);
-            await transaction.CommitAsync(ct);
-        });
-    }
+            db.Record(now, grant.UserId, grant.Project.Id, "artifact_version.created", "artifact_version", version.Id.ToString(),
+                after: new { artifact = artifact.Name, version.ManifestDigest, version.FileCount, version.TotalSize });
+            await db.SaveChangesAsync(ct);
+            await bulk.InsertVersionRangesAsync(db, version.Id, summary.RangeDigests, ct);
+            return true;
+        }, ct);
 
     /// <summary>
     /// The artifact, created on its first version; true when this call created it. Parallel first versions race on
@@ -258,42 +235,6 @@ public sealed class CreateVersion(
             await using var again = await dbFactory.CreateDbContextAsync(ct);
             return (await again.Artifacts.AsNoTracking().SingleAsync(a => a.ProjectId == grant.Project.Id && a.Name == name, ct), false);
         }
-    }
-
-    private static (string? Type, string Description, string MetadataJson, List<string> Aliases) ValidateFields(NewVersionFields fields)
-    {
-        var type = string.IsNullOrEmpty(fields.Type) ? null : fields.Type;
-        if (type is not null)
-            ArtifactNames.ValidateType(type);
-
-        var description = fields.Description ?? "";
-        if (description.Length > MaxDescriptionLength)
-            throw PortalException.BadRequest(ErrorCodes.ValidationFailed, $"A version description has at most {MaxDescriptionLength:N0} characters (got {description.Length:N0}).");
-
-        var metadataJson = "{}";
-        if (!string.IsNullOrWhiteSpace(fields.MetadataJson))
-        {
-            if (fields.MetadataJson.Length > MaxMetadataLength)
-                throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, $"Metadata is at most {MaxMetadataLength:N0} characters of JSON.");
-            try
-            {
-                using var document = JsonDocument.Parse(fields.MetadataJson);
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                    throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, "Metadata must be a JSON object, such as {\"rows\": 1200}.");
-                metadataJson = document.RootElement.GetRawText();
-            }
-            catch (JsonException ex)
-            {
-                throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, $"Metadata is not valid JSON: {ex.Message}");
-            }
-        }
-
-        var aliases = (fields.Aliases ?? []).Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()).Distinct(StringComparer.Ordinal).ToList();
-        if (aliases.Count > MaxRequestedAliases)
-            throw PortalException.BadRequest(ErrorCodes.AliasInvalid, $"Ask for at most {MaxRequestedAliases} aliases per version (got {aliases.Count}).");
-        foreach (var alias in aliases)
-            ArtifactNames.ValidateCustomAlias(alias);
-        return (type, description, metadataJson, aliases);
     }
 
     private static PortalException TypeMismatch(string name, string existingType, string requestedType) =>

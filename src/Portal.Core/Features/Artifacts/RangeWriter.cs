@@ -1,27 +1,17 @@
-using System.Data;
-using Microsoft.Data.SqlClient;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
-using NpgsqlTypes;
 using Portal.Core.Data;
 using Portal.Core.Features.Artifacts.Manifests;
 
 namespace Portal.Core.Features.Artifacts;
 
 /// <summary>
-/// Stores manifest ranges, each at most once. A range's entries are written with the provider's bulk path (EF Core's
-/// change tracker costs more than the insert itself at a million rows): a prepared command on SQLite, binary COPY on
-/// PostgreSQL, SqlBulkCopy on SQL Server. The range row and its entries go in one transaction, so a range that exists
+/// Stores manifest ranges, each at most once. A range's entries are written with the provider's bulk path
+/// (<see cref="BulkInserts"/>: EF Core's change tracker costs more than the insert itself at a million rows). The range row and its entries go in one transaction, so a range that exists
 /// is always complete. A new range is listed as not yet indexed in the same transaction, and the
 /// <see cref="BlobRangeIndexer"/> indexes its blobs after the commit.
 /// </summary>
-public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, DatabaseOptions database, BlobRangeIndexer indexer)
+public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, BulkInserts bulk, BlobRangeIndexer indexer)
 {
-    // Matches the migrations of all three providers (default EF Core naming).
-    private const string Table = "RangeEntries";
-    private static readonly string[] Columns = ["RangeDigest", "Ordinal", "Path", "Digest", "Size", "Ref", "ExtraJson"];
 
     /// <summary>
     /// Writes those of <paramref name="ranges"/> that are not stored yet, in one transaction; returns how many it wrote.
@@ -48,7 +38,7 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
                 db.UnindexedRanges.AddRange(missing.Select(r => new UnindexedRange { RangeDigest = r.Digest }));
                 await db.SaveChangesAsync(ct);
                 foreach (var range in missing)
-                    await InsertEntriesAsync(db, range, ct);
+                    await bulk.InsertRangeEntriesAsync(db, range, ct);
                 await transaction.CommitAsync(ct);
             });
             indexer.Signal();
@@ -67,173 +57,5 @@ public sealed class RangeWriter(IDbContextFactory<PortalDbContext> dbFactory, Da
             // Another upload of the same content stored this range first; ranges are immutable, so theirs is ours.
             return 0;
         }
-    }
-
-    /// <summary>
-    /// Inserts a version's range list (one row per range, a thousand for a million files) in the open transaction,
-    /// with the same bulk paths as range entries.
-    /// </summary>
-    internal static Task InsertVersionRangesAsync(PortalDbContext db, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct) =>
-        db.Database.GetDbConnection() switch
-        {
-            SqliteConnection connection => InsertVersionRangesSqlite(db, connection, versionId, rangeDigests, ct),
-            NpgsqlConnection connection => InsertVersionRangesPostgresAsync(connection, versionId, rangeDigests, ct),
-            SqlConnection connection => InsertVersionRangesSqlServerAsync(db, connection, versionId, rangeDigests, ct),
-            var other => throw new InvalidOperationException($"No bulk insert for {other.GetType().Name}."),
-        };
-
-    private static Task InsertVersionRangesSqlite(PortalDbContext db, SqliteConnection connection, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
-        command.CommandText = "INSERT INTO \"VersionRanges\" (\"VersionId\", \"Ordinal\", \"RangeDigest\") VALUES ($version, $ordinal, $range)";
-        // EF Core's SQLite provider stores a Guid as its upper-case text form.
-        command.Parameters.Add("$version", SqliteType.Text).Value = versionId.ToString().ToUpperInvariant();
-        var ordinal = command.Parameters.Add("$ordinal", SqliteType.Integer);
-        var range = command.Parameters.Add("$range", SqliteType.Text);
-        command.Prepare();
-        for (var i = 0; i < rangeDigests.Count; i++)
-        {
-            if ((i & 1023) == 0)
-                ct.ThrowIfCancellationRequested();
-            ordinal.Value = i;
-            range.Value = rangeDigests[i];
-            command.ExecuteNonQuery();
-        }
-        return Task.CompletedTask;
-    }
-
-    private static async Task InsertVersionRangesPostgresAsync(NpgsqlConnection connection, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct)
-    {
-        await using var import = await connection.BeginBinaryImportAsync(
-            "COPY \"VersionRanges\" (\"VersionId\", \"Ordinal\", \"RangeDigest\") FROM STDIN (FORMAT BINARY)", ct);
-        for (var i = 0; i < rangeDigests.Count; i++)
-        {
-            await import.StartRowAsync(ct);
-            await import.WriteAsync(versionId, NpgsqlDbType.Uuid, ct);
-            await import.WriteAsync(i, NpgsqlDbType.Integer, ct);
-            await import.WriteAsync(rangeDigests[i], NpgsqlDbType.Char, ct);
-        }
-        await import.CompleteAsync(ct);
-    }
-
-    private static async Task InsertVersionRangesSqlServerAsync(PortalDbContext db, SqlConnection connection, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct)
-    {
-        using var rows = new DataTable("VersionRanges");
-        rows.Columns.Add("VersionId", typeof(Guid));
-        rows.Columns.Add("Ordinal", typeof(int));
-        rows.Columns.Add("RangeDigest", typeof(string));
-        for (var i = 0; i < rangeDigests.Count; i++)
-            rows.Rows.Add(versionId, i, rangeDigests[i]);
-        using var bulk = new SqlBulkCopy(connection, SqlBulkCopyOptions.CheckConstraints, (SqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
-        {
-            DestinationTableName = "[VersionRanges]",
-            BatchSize = 0,
-        };
-        foreach (DataColumn column in rows.Columns)
-            bulk.ColumnMappings.Add(column.ColumnName, column.ColumnName);
-        await bulk.WriteToServerAsync(rows, ct);
-    }
-
-    private Task InsertEntriesAsync(PortalDbContext db, BuiltRange range, CancellationToken ct) =>
-        database.Provider switch
-        {
-            DatabaseProvider.Sqlite => InsertSqlite(db, range, ct),
-            DatabaseProvider.Postgres => InsertPostgresAsync(db, range, ct),
-            DatabaseProvider.SqlServer => InsertSqlServerAsync(db, range, ct),
-            _ => throw new InvalidOperationException($"No bulk insert for provider {database.Provider}."),
-        };
-
-    private static Task InsertSqlite(PortalDbContext db, BuiltRange range, CancellationToken ct)
-    {
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        using var command = connection.CreateCommand();
-        command.Transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
-        command.CommandText =
-            $"INSERT INTO \"{Table}\" ({string.Join(", ", Columns.Select(c => $"\"{c}\""))}) VALUES ($range, $ordinal, $path, $digest, $size, $ref, $extra)";
-        var rangeDigest = command.Parameters.Add("$range", SqliteType.Text);
-        var ordinal = command.Parameters.Add("$ordinal", SqliteType.Integer);
-        var path = command.Parameters.Add("$path", SqliteType.Text);
-        var digest = command.Parameters.Add("$digest", SqliteType.Text);
-        var size = command.Parameters.Add("$size", SqliteType.Integer);
-        var reference = command.Parameters.Add("$ref", SqliteType.Text);
-        var extra = command.Parameters.Add("$extra", SqliteType.Text);
-        // Prepared once, executed per entry: SQLite has no bulk protocol, and inside one transaction this is its fastest
-        // path. (Multi-row VALUES lists of 100 rows took twice the CPU, and json_each over one JSON array 1.5 times:
-        // Microsoft.Data.Sqlite binds every parameter by name on each execution, and SQLite looks names up linearly in
-        // the statement's parameter list.) Executed synchronously: Microsoft.Data.Sqlite's async methods run
-        // synchronously anyway and only add an allocation per row; this runs on the range pipeline's own task.
-        command.Prepare();
-        rangeDigest.Value = range.Digest;
-        for (var i = 0; i < range.Entries.Count; i++)
-        {
-            if ((i & 1023) == 0)
-                ct.ThrowIfCancellationRequested();
-            var entry = range.Entries[i];
-            ordinal.Value = i;
-            path.Value = entry.Path;
-            digest.Value = entry.Digest;
-            size.Value = entry.Size;
-            reference.Value = (object?)entry.Ref ?? DBNull.Value;
-            extra.Value = (object?)entry.ExtraJson ?? DBNull.Value;
-            command.ExecuteNonQuery();
-        }
-        return Task.CompletedTask;
-    }
-
-    private static async Task InsertPostgresAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
-    {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        // COPY runs in the connection's open transaction.
-        await using var import = await connection.BeginBinaryImportAsync(
-            $"COPY \"{Table}\" ({string.Join(", ", Columns.Select(c => $"\"{c}\""))}) FROM STDIN (FORMAT BINARY)", ct);
-        for (var i = 0; i < range.Entries.Count; i++)
-        {
-            var entry = range.Entries[i];
-            await import.StartRowAsync(ct);
-            await import.WriteAsync(range.Digest, NpgsqlDbType.Char, ct);
-            await import.WriteAsync(i, NpgsqlDbType.Integer, ct);
-            await import.WriteAsync(entry.Path, NpgsqlDbType.Varchar, ct);
-            await import.WriteAsync(entry.Digest, NpgsqlDbType.Char, ct);
-            await import.WriteAsync(entry.Size, NpgsqlDbType.Bigint, ct);
-            if (entry.Ref is null)
-                await import.WriteNullAsync(ct);
-            else
-                await import.WriteAsync(entry.Ref, NpgsqlDbType.Varchar, ct);
-            if (entry.ExtraJson is null)
-                await import.WriteNullAsync(ct);
-            else
-                await import.WriteAsync(entry.ExtraJson, NpgsqlDbType.Text, ct);
-        }
-        await import.CompleteAsync(ct);
-    }
-
-    private static async Task InsertSqlServerAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
-    {
-        var connection = (SqlConnection)db.Database.GetDbConnection();
-        var transaction = (SqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
-        // A range has at most 4,096 entries, so one DataTable per range stays small.
-        using var rows = new DataTable(Table);
-        rows.Columns.Add(Columns[0], typeof(string));
-        rows.Columns.Add(Columns[1], typeof(int));
-        rows.Columns.Add(Columns[2], typeof(string));
-        rows.Columns.Add(Columns[3], typeof(string));
-        rows.Columns.Add(Columns[4], typeof(long));
-        rows.Columns.Add(Columns[5], typeof(string));
-        rows.Columns.Add(Columns[6], typeof(string));
-        for (var i = 0; i < range.Entries.Count; i++)
-        {
-            var entry = range.Entries[i];
-            rows.Rows.Add(range.Digest, i, entry.Path, entry.Digest, entry.Size, (object?)entry.Ref ?? DBNull.Value, (object?)entry.ExtraJson ?? DBNull.Value);
-        }
-
-        using var bulk = new SqlBulkCopy(connection, SqlBulkCopyOptions.CheckConstraints, transaction)
-        {
-            DestinationTableName = $"[{Table}]",
-            BatchSize = 0,
-        };
-        foreach (var column in Columns)
-            bulk.ColumnMappings.Add(column, column);
-        await bulk.WriteToServerAsync(rows, ct);
     }
 }

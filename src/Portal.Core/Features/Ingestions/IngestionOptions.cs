@@ -1,7 +1,8 @@
+using static Portal.Core.ValidatedOptions;
 namespace Portal.Core.Features.Ingestions;
 
 /// <summary>Configuration section <c>Ingestion</c>: limits of uploads and zips, and what references may point at.</summary>
-public sealed class IngestionOptions
+public sealed class IngestionOptions : IValidatedOptions
 {
     public const string Section = "Ingestion";
 
@@ -46,4 +47,22 @@ public sealed class IngestionOptions
 
     /// <summary>An upload left receiving this long (the browser went away) is failed and its staging folder removed at start-up.</summary>
     public TimeSpan AbandonedUploadAge { get; set; } = TimeSpan.FromHours(24);
+
+    public IEnumerable<string> Problems()
+    {
+        var problems = Positive("Ingestion:MaxUploadBytes", MaxUploadBytes)
+            .Concat(Positive("Ingestion:MaxUploadFiles", MaxUploadFiles))
+            .Concat(Positive("Ingestion:MaxZipEntries", MaxZipEntries))
+            .Concat(Positive("Ingestion:MaxZipExpandedBytes", MaxZipExpandedBytes))
+            .Concat(Positive("Ingestion:MaxReferences", MaxReferences))
+            .Concat(Positive("Ingestion:MaxFetchBytes", MaxFetchBytes))
+            .Concat(Positive("Ingestion:FetchHeadersTimeout", FetchHeadersTimeout))
+            .Concat(Positive("Ingestion:FetchIdleTimeout", FetchIdleTimeout))
+            .Concat(AtLeast("Ingestion:MaxRedirects", MaxRedirects, 0))
+            .Concat(Positive("Ingestion:AbandonedUploadAge", AbandonedUploadAge))
+            .ToList();
+        problems.AddRange(AllowedFileRoots.Where(r => !Path.IsPathFullyQualified(r))
+            .Select(r => $"Ingestion:AllowedFileRoots lists '{r}', which is not an absolute path such as /srv/datasets."));
+        return problems;
+    }
 }

@@ -28,7 +28,6 @@ public sealed class Ingestions(
     IOptions<IngestionOptions> options,
     TimeProvider clock)
 {
-    private const int MaxMetadataLength = 1024 * 1024;
     private const int CopyBufferSize = 128 * 1024;
 
     public async Task<IngestionResponse> CreateUploadAsync(ClaimsPrincipal user, string slug, CreateUploadIngestionRequest request, CancellationToken ct = default)
@@ -180,29 +179,9 @@ public sealed class Ingestions(
         if (target is null)
             throw PortalException.BadRequest(ErrorCodes.ValidationFailed, "Say which artifact the version is for (target.artifactName).");
         ArtifactNames.ValidateName(target.ArtifactName);
-        var type = string.IsNullOrWhiteSpace(target.Type) ? null : target.Type.Trim();
-        if (type is not null)
-            ArtifactNames.ValidateType(type);
-        var metadata = "{}";
-        if (!string.IsNullOrWhiteSpace(target.MetadataJson))
-        {
-            if (target.MetadataJson.Length > MaxMetadataLength)
-                throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, $"Metadata is at most {MaxMetadataLength:N0} characters of JSON.");
-            try
-            {
-                using var document = JsonDocument.Parse(target.MetadataJson);
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                    throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, "Metadata must be a JSON object, such as {\"rows\": 1200}.");
-                metadata = document.RootElement.GetRawText();
-            }
-            catch (JsonException ex)
-            {
-                throw PortalException.BadRequest(ErrorCodes.MetadataInvalid, $"Metadata is not valid JSON: {ex.Message}");
-            }
-        }
-        var aliases = (target.Aliases ?? []).Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var alias in aliases)
-            ArtifactNames.ValidateCustomAlias(alias);
+        // The same rules as every new version, so a bad field is refused now rather than inside the ingestion's job.
+        var (type, description, metadata, aliases) =
+            new NewVersionFields(target.Type?.Trim(), target.Description, target.MetadataJson, target.Aliases, RunId: null).Validate();
 
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -214,7 +193,7 @@ public sealed class Ingestions(
                 throw PortalException.Conflict(ErrorCodes.ArtifactTypeMismatch,
                     $"Artifact '{target.ArtifactName}' has type '{existingType}', not '{type}'; use another name or the same type.");
             }
-            await PromotionPolicies.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, target.ArtifactName, aliases, ct);
+            await AliasMoves.RequireUnprotectedAsync(db, grant.Project.Id, grant.Project.Slug, target.ArtifactName, aliases, ct);
         }
 
         return new Ingestion
@@ -225,7 +204,7 @@ public sealed class Ingestions(
             Status = IngestionStatus.Receiving,
             ArtifactName = target.ArtifactName,
             ArtifactType = type,
-            Description = target.Description ?? "",
+            Description = description,
             MetadataJson = metadata,
             AliasesJson = JsonSerializer.Serialize(aliases),
             CreatedById = grant.UserId,

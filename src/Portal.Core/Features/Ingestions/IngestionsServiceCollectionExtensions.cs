@@ -1,3 +1,4 @@
+using Portal.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ public static class IngestionsServiceCollectionExtensions
     /// <summary>Server-side ingestion: uploads into staging folders, references read by the server, and the job that commits them.</summary>
     public static IServiceCollection AddIngestionsFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<IngestionOptions>(configuration.GetSection(IngestionOptions.Section));
+        services.AddValidatedOptions<IngestionOptions>(configuration, IngestionOptions.Section);
         services.AddHttpClient(ReferenceSources.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {

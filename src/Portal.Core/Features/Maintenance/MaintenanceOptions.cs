@@ -1,7 +1,8 @@
+using static Portal.Core.ValidatedOptions;
 namespace Portal.Core.Features.Maintenance;
 
 /// <summary>Schedules (Hangfire cron, UTC) and thresholds of the maintenance jobs: section <c>Maintenance</c>.</summary>
-public sealed class MaintenanceOptions
+public sealed class MaintenanceOptions : IValidatedOptions
 {
     public const string Section = "Maintenance";
 
@@ -48,4 +49,26 @@ public sealed class MaintenanceOptions
 
     /// <summary>Bytes of live blobs garbage collection moves into new packs per run at most (so a run stays bounded).</summary>
     public long PackRewriteMaxBytesPerRun { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    public IEnumerable<string> Problems()
+    {
+        var problems = Positive("Maintenance:PendingTtl", PendingTtl)
+            .Concat(Required("Maintenance:PendingExpiryCron", PendingExpiryCron))
+            .Concat(Required("Maintenance:IntegrityScrubCron", IntegrityScrubCron))
+            .Concat(Required("Maintenance:RetentionCron", RetentionCron))
+            .Concat(Required("Maintenance:GarbageCollectionCron", GarbageCollectionCron))
+            .Concat(Positive("Maintenance:ScrubMaxBlobsPerRun", ScrubMaxBlobsPerRun))
+            .Concat(Positive("Maintenance:ScrubMaxBytesPerRun", ScrubMaxBytesPerRun))
+            .Concat(AtLeast("Maintenance:ScrubBytesPerSecond (0 for no limit)", ScrubBytesPerSecond, 0))
+            .Concat(Positive("Maintenance:ScrubReverifyAfter", ScrubReverifyAfter))
+            .Concat(AtLeast("Maintenance:GarbageGracePeriod", GarbageGracePeriod.Ticks, 0))
+            .Concat(Positive("Maintenance:TempFileAge", TempFileAge))
+            .Concat(Positive("Maintenance:GarbageBatchSize", GarbageBatchSize))
+            .Concat(AtLeast("Maintenance:PackRetireDelay", PackRetireDelay.Ticks, 0))
+            .Concat(Positive("Maintenance:PackRewriteMaxBytesPerRun", PackRewriteMaxBytesPerRun))
+            .ToList();
+        if (PackRewriteBelowLiveShare is < 0 or > 1)
+            problems.Add($"Maintenance:PackRewriteBelowLiveShare must be a share between 0 and 1, such as 0.5 (it is {PackRewriteBelowLiveShare}).");
+        return problems;
+    }
 }

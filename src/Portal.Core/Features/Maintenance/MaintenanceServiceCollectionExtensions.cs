@@ -1,3 +1,4 @@
+using Portal.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,7 +9,7 @@ public static class MaintenanceServiceCollectionExtensions
     /// <summary>Pending-version expiry, blob integrity scrub, retention and garbage collection, with their run reports.</summary>
     public static IServiceCollection AddMaintenanceFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<MaintenanceOptions>(configuration.GetSection(MaintenanceOptions.Section));
+        services.AddValidatedOptions<MaintenanceOptions>(configuration, MaintenanceOptions.Section);
         services.AddScoped<MaintenanceRuns>();
         services.AddScoped<MaintenanceJobRunner>();
         services.AddScoped<RetentionPolicies>();

@@ -13,7 +13,7 @@ namespace Portal.Core.Features.Maintenance;
 /// artifact's lock so that a commit arriving at the same moment either wins or finds the version aborted. Upload
 /// sessions of large blobs that no part arrived for in <c>Storage:UploadSessionLifetime</c> go too, with their parts.
 /// </summary>
-public sealed class PendingVersionExpiry(IDbContextFactory<PortalDbContext> dbFactory, IOptions<MaintenanceOptions> options, BlobUploadSessions uploadSessions, TimeProvider clock) : IMaintenanceJob
+public sealed class PendingVersionExpiry(IDbContextFactory<PortalDbContext> dbFactory, ArtifactWrites writes, IOptions<MaintenanceOptions> options, BlobUploadSessions uploadSessions, TimeProvider clock) : IMaintenanceJob
 {
     private const int BatchSize = 200;
 
@@ -52,24 +52,16 @@ public sealed class PendingVersionExpiry(IDbContextFactory<PortalDbContext> dbFa
         await uploadSessions.ExpireAsync(report, ct);
     }
 
-    private async Task<bool> ExpireAsync(Guid versionId, Guid artifactId, Guid projectId, string artifactName, DateTimeOffset createdAt, TimeSpan ttl, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+    /// <summary>Fails one pending version under its artifact's lock, the lock a commit takes: the two cannot both succeed.</summary>
+    private Task<bool> ExpireAsync(Guid versionId, Guid artifactId, Guid projectId, string artifactName, DateTimeOffset createdAt, TimeSpan ttl, CancellationToken ct) =>
+        writes.RunAsync(artifactId, async write =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            // The lock a commit takes first: the commit and the expiry of one version cannot both succeed.
-            await CommitVersion.LockArtifactRowAsync(db, artifactId, ct);
-            var version = await db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId, ct);
+            var version = await write.Db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId, ct);
             if (version is null || version.State != VersionState.Pending)
                 return false;
             version.State = VersionState.Failed;
-            db.Record(clock.GetUtcNow(), null, projectId, "artifact_version.expired", "artifact_version", version.Id.ToString(),
+            write.Db.Record(write.Now, null, projectId, "artifact_version.expired", "artifact_version", version.Id.ToString(),
                 after: new { artifact = artifactName, createdAt, ttlHours = ttl.TotalHours });
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return true;
-        });
-    }
+        }, ct);
 }

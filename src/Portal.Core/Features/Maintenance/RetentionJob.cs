@@ -20,7 +20,7 @@ namespace Portal.Core.Features.Maintenance;
 /// releases its manifest ranges and then the blobs no other version names. The alias check is repeated under the
 /// artifact's lock, which every alias move takes, so an alias set meanwhile still protects the version.
 /// </remarks>
-public sealed class RetentionJob(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider clock) : IMaintenanceJob
+public sealed class RetentionJob(IDbContextFactory<PortalDbContext> dbFactory, ArtifactWrites writes, TimeProvider clock) : IMaintenanceJob
 {
     private const int Chunk = 500;
 
@@ -147,28 +147,20 @@ public sealed class RetentionJob(IDbContextFactory<PortalDbContext> dbFactory, T
         return upstream;
     }
 
-    private async Task<bool> RemoveAsync(Guid projectId, Guid versionId, Guid artifactId, string artifactName, int? index, string reason, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+    /// <summary>Retires one version under its artifact's lock: an alias set since the protected set was read is seen here.</summary>
+    private Task<bool> RemoveAsync(Guid projectId, Guid versionId, Guid artifactId, string artifactName, int? index, string reason, CancellationToken ct) =>
+        writes.RunAsync(artifactId, async write =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            // Alias moves take this lock too: an alias set since the protected set was read is seen here.
-            await CommitVersion.LockArtifactRowAsync(db, artifactId, ct);
+            var db = write.Db;
             var version = await db.ArtifactVersions.SingleOrDefaultAsync(v => v.Id == versionId, ct);
             if (version is null || version.State != VersionState.Committed || await db.Aliases.AnyAsync(a => a.VersionId == versionId, ct))
                 return false;
-            var now = clock.GetUtcNow();
             version.State = VersionState.Deleted;
             var name = ArtifactNames.FormatIndex(index ?? 0);
-            db.Record(now, null, projectId, RetiredAction, "artifact_version", versionId.ToString(), after: new { artifact = artifactName, version = name, reason });
-            db.Raise(projectId, PortalEventTypes.VersionRetired, new { versionId, artifact = artifactName, version = name, reason }, now);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            db.Record(write.Now, null, projectId, RetiredAction, "artifact_version", versionId.ToString(), after: new { artifact = artifactName, version = name, reason });
+            db.Raise(projectId, PortalEventTypes.VersionRetired, new { versionId, artifact = artifactName, version = name, reason }, write.Now);
             return true;
-        });
-    }
+        }, ct);
 
     /// <summary>The audit action of a removal; project admins read their retention results from these.</summary>
     public const string RetiredAction = "artifact_version.retired";

@@ -3,6 +3,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using static Portal.Core.ValidatedOptions;
 
 namespace Portal.Core.Features.Notifications;
 
@@ -14,7 +15,7 @@ public interface IEmailSender
     Task SendAsync(EmailMessage message, CancellationToken ct);
 }
 
-public sealed class EmailOptions
+public sealed class EmailOptions : IValidatedOptions
 {
     public const string Section = "Email";
 
@@ -24,6 +25,21 @@ public sealed class EmailOptions
     public string PickupFolder { get; set; } = "data/mail";
 
     public SmtpOptions Smtp { get; set; } = new();
+
+    public IEnumerable<string> Problems()
+    {
+        if (!MimeKit.MailboxAddress.TryParse(From, out _))
+            yield return $"Email:From must be a mailbox such as \"Portal <portal@example.com>\" (it is '{From}').";
+        if (string.IsNullOrWhiteSpace(Smtp.Host))
+        {
+            foreach (var problem in Required("Email:PickupFolder (where messages go while Email:Smtp:Host is empty)", PickupFolder))
+                yield return problem;
+        }
+        if (Smtp.Port is < 1 or > 65535)
+            yield return $"Email:Smtp:Port must be between 1 and 65535 (it is {Smtp.Port}).";
+        if (!Enum.TryParse<MailKit.Security.SecureSocketOptions>(Smtp.Security, ignoreCase: true, out _))
+            yield return $"Email:Smtp:Security must be one of {string.Join(", ", Enum.GetNames<MailKit.Security.SecureSocketOptions>())} (it is '{Smtp.Security}').";
+    }
 }
 
 public sealed class SmtpOptions

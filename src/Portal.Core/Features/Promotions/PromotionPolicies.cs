@@ -114,33 +114,6 @@ public sealed class PromotionPolicies(IDbContextFactory<PortalDbContext> dbFacto
     internal static Task<PromotionPolicy?> FindAsync(PortalDbContext db, Guid projectId, string alias, CancellationToken ct) =>
         db.PromotionPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.ProjectId == projectId && p.AliasName == alias, ct);
 
-    /// <summary>
-    /// Refuses a direct move of a protected alias (API, CLI, UI, or an alias requested at upload) with
-    /// <c>alias_protected</c> and the way to ask for it instead.
-    /// </summary>
-    internal static async Task RequireUnprotectedAsync(PortalDbContext db, Guid projectId, string slug, string artifact, IEnumerable<string> aliases, CancellationToken ct)
-    {
-        var names = aliases.Distinct(StringComparer.Ordinal).ToList();
-        if (names.Count == 0)
-            return;
-        var protectedAlias = await db.PromotionPolicies.AsNoTracking()
-            .Where(p => p.ProjectId == projectId && names.Contains(p.AliasName))
-            .OrderBy(p => p.AliasName)
-            .Select(p => p.AliasName)
-            .FirstOrDefaultAsync(ct);
-        if (protectedAlias is not null)
-        {
-            throw PortalException.Conflict(ErrorCodes.AliasProtected,
-                $"Alias '{protectedAlias}' is protected by a promotion policy and cannot be set directly. Ask for a promotion instead: " +
-                $"'portal artifact promote {artifact}:vN --to {protectedAlias}', or POST /api/v1/projects/{slug}/artifacts/{artifact}/promotions.",
-                new Dictionary<string, object?>
-                {
-                    ["alias"] = protectedAlias,
-                    ["promotion"] = $"/api/v1/projects/{slug}/artifacts/{artifact}/promotions",
-                });
-        }
-    }
-
     internal static ProjectRole ParseApproverRole(string? role)
     {
         if (string.IsNullOrWhiteSpace(role))

@@ -18,14 +18,13 @@ namespace Portal.Core.Features.Promotions;
 /// </summary>
 public sealed class PromotionWorkflow(
     IDbContextFactory<PortalDbContext> dbFactory,
+    ArtifactWrites writes,
     ProjectAccess access,
     PromotionChecks checks,
     PromotionNotifications notifications,
-    PromotionQueueSignal signal,
-    TimeProvider clock)
+    PromotionQueueSignal signal)
 {
     public const int MaxCommentLength = 4000;
-    private const int MaxAttempts = 5;
 
     /// <summary>What a step did, for the notifications sent after it commits.</summary>
     private enum Outcome
@@ -63,8 +62,6 @@ public sealed class PromotionWorkflow(
             }
             return Open(db, grant, artifact, alias, version.Id, current, PromotionKind.Promotion, comment, now);
         }, ct);
-        await notifications.RequestOpenedAsync(id, ct);
-        signal.Raise();
         return await ResponseAsync(grant, id, ct);
     }
 
@@ -93,8 +90,6 @@ public sealed class PromotionWorkflow(
             }
             return id;
         }, ct);
-        await notifications.RequestOpenedAsync(id, ct);
-        signal.Raise();
         return await ResponseAsync(grant, id, ct);
     }
 
@@ -329,65 +324,32 @@ public sealed class PromotionWorkflow(
         if (grant.Role < minimum)
             throw PortalException.Forbidden($"This needs the {minimum} role in project '{slug}'; you are a {grant.Role}. Ask a project admin to change your role.");
 
-        var outcome = Outcome.None;
-        for (var attempt = 1; ; attempt++)
+        await writes.RunAsync(artifactId, async write =>
         {
-            try
-            {
-                await using var db = await dbFactory.CreateDbContextAsync(ct);
-                outcome = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-                {
-                    db.ChangeTracker.Clear();
-                    await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                    await CommitVersion.LockArtifactRowAsync(db, artifactId, ct);
-                    var request = await db.PromotionRequests.SingleAsync(r => r.Id == id, ct);
-                    var policy = await PromotionPolicies.FindAsync(db, request.ProjectId, request.AliasName, ct);
-                    var artifact = await db.Artifacts.AsNoTracking().Where(a => a.Id == artifactId).Select(a => a.Name).SingleAsync(ct);
-                    var result = await change(new Step(db, grant, request, policy, artifact, clock.GetUtcNow()));
-                    await db.SaveChangesAsync(ct);
-                    await transaction.CommitAsync(ct);
-                    return result;
-                });
-                break;
-            }
-            catch (Exception ex) when (attempt < MaxAttempts && DatabaseErrors.IsWriteConflict(ex))
-            {
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
-            }
-        }
-
-        if (outcome == Outcome.Opened)
-            await notifications.RequestOpenedAsync(id, ct);
-        else if (outcome == Outcome.Decided)
-            await notifications.DecidedAsync(id, ct);
+            var request = await write.Db.PromotionRequests.SingleAsync(r => r.Id == id, ct);
+            var policy = await PromotionPolicies.FindAsync(write.Db, request.ProjectId, request.AliasName, ct);
+            var outcome = await change(new Step(write.Db, grant, request, policy, write.Artifact.Name, write.Now));
+            if (outcome == Outcome.Opened)
+                write.AfterCommit("the e-mail to reviewers", token => notifications.RequestOpenedAsync(id, token));
+            else if (outcome == Outcome.Decided)
+                write.AfterCommit("the e-mail about the decision", token => notifications.DecidedAsync(id, token));
+            return outcome;
+        }, ct);
         signal.Raise();
         return await ResponseAsync(grant, id, ct);
     }
 
-    /// <summary>Creates something under the artifact's lock (the artifact must exist) and returns the new request's id.</summary>
+    /// <summary>Creates a request under the artifact's lock (the artifact must exist); reviewers are told once it is saved.</summary>
     private async Task<Guid> InArtifactLockAsync(ProjectAccessGrant grant, string name, Func<PortalDbContext, Artifact, DateTimeOffset, Task<Guid>> create, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        var id = await writes.RunAsync(grant, name, async write =>
         {
-            try
-            {
-                await using var db = await dbFactory.CreateDbContextAsync(ct);
-                return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-                {
-                    db.ChangeTracker.Clear();
-                    await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                    var artifact = await CommitVersion.LockArtifactAsync(db, grant, name, ct);
-                    var id = await create(db, artifact, clock.GetUtcNow());
-                    await db.SaveChangesAsync(ct);
-                    await transaction.CommitAsync(ct);
-                    return id;
-                });
-            }
-            catch (Exception ex) when (attempt < MaxAttempts && DatabaseErrors.IsWriteConflict(ex))
-            {
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
-            }
-        }
+            var id = await create(write.Db, write.Artifact, write.Now);
+            write.AfterCommit("the e-mail to reviewers", token => notifications.RequestOpenedAsync(id, token));
+            return id;
+        }, ct);
+        signal.Raise();
+        return id;
     }
 
     private async Task<PromotionResponse> ResponseAsync(ProjectAccessGrant grant, Guid id, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Portal.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,8 +9,8 @@ public static class ReportsServiceCollectionExtensions
     /// <summary>E-mail digests: subscriptions, their content and rendering, and the recurring job that sends them.</summary>
     public static IServiceCollection AddReportsFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<DigestOptions>(configuration.GetSection(DigestOptions.Section));
-        services.Configure<PublicUrlOptions>(configuration.GetSection(PublicUrlOptions.Section));
+        services.AddValidatedOptions<DigestOptions>(configuration, DigestOptions.Section);
+        services.AddValidatedOptions<PublicUrlOptions>(configuration, PublicUrlOptions.Section);
         services.AddScoped<DigestContent>();
         services.AddScoped<DigestDispatch>();
         services.AddScoped<DigestSubscriptions>();

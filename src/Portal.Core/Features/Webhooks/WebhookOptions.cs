@@ -1,6 +1,7 @@
+using static Portal.Core.ValidatedOptions;
 namespace Portal.Core.Features.Webhooks;
 
-public sealed class WebhookOptions
+public sealed class WebhookOptions : IValidatedOptions
 {
     public const string Section = "Webhooks";
 
@@ -30,5 +31,17 @@ public sealed class WebhookOptions
         var factor = Math.Pow(2, Math.Clamp(failedAttempts - 1, 0, 30));
         var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, MaxRetryDelay.Ticks));
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+    }
+
+    public IEnumerable<string> Problems()
+    {
+        var problems = Positive("Webhooks:Timeout", Timeout)
+            .Concat(AtLeast("Webhooks:MaxAttempts", MaxAttempts, 1))
+            .Concat(Positive("Webhooks:RetryBaseDelay", RetryBaseDelay))
+            .Concat(Required("Webhooks:DispatchCron", DispatchCron))
+            .ToList();
+        if (MaxRetryDelay < RetryBaseDelay)
+            problems.Add($"Webhooks:MaxRetryDelay ({MaxRetryDelay}) must not be shorter than Webhooks:RetryBaseDelay ({RetryBaseDelay}).");
+        return problems;
     }
 }

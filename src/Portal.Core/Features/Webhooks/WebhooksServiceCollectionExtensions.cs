@@ -1,3 +1,4 @@
+using Portal.Core;
 using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,7 @@ public static class WebhooksServiceCollectionExtensions
     /// <summary>Webhooks: management, the recurring dispatcher that fans outbox events out, and the delivery job.</summary>
     public static IServiceCollection AddWebhooksFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<WebhookOptions>(configuration.GetSection(WebhookOptions.Section));
+        services.AddValidatedOptions<WebhookOptions>(configuration, WebhookOptions.Section);
         services.AddHttpClient(WebhookDeliveryJob.HttpClientName)
             // A redirect is reported as the receiver's answer rather than followed to an address nobody configured, and
             // connections go only to public addresses (checked on the address actually connected to, so DNS cannot be used to sneak past).
