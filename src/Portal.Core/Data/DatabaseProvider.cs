@@ -29,3 +29,18 @@ public sealed class DatabaseOptions
 
     public const string DefaultSqliteConnectionString = "Data Source=data/portal.db";
 }
+
+public static class DatabaseProviders
+{
+    /// <summary>
+    /// The provider a context runs on, as the same <see cref="DatabaseProvider"/> the settings name: for code that holds
+    /// a context but not the options (model building, static queries).
+    /// </summary>
+    public static DatabaseProvider Provider(this Microsoft.EntityFrameworkCore.Infrastructure.DatabaseFacade database) => database.ProviderName switch
+    {
+        "Microsoft.EntityFrameworkCore.Sqlite" => DatabaseProvider.Sqlite,
+        "Microsoft.EntityFrameworkCore.SqlServer" => DatabaseProvider.SqlServer,
+        "Npgsql.EntityFrameworkCore.PostgreSQL" => DatabaseProvider.Postgres,
+        var other => throw new InvalidOperationException($"The portal does not run on the database provider '{other}'."),
+    };
+}

@@ -100,7 +100,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
         builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
         builder.Entity<PortalUser>().Property(u => u.DisplayName).HasMaxLength(200);
 
-        if (Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite")
+        if (Database.Provider() == DatabaseProvider.Sqlite)
         {
             // SQLite cannot order or compare DateTimeOffset natively; store UTC ticks so ORDER BY and range filters
             // run in the database.

@@ -20,7 +20,7 @@ internal sealed record LineageReach(Dictionary<Guid, int> Versions, Dictionary<G
     /// paths to one node would repeat work without end.
     /// </summary>
     public static Task<LineageReach> WalkAsync(PortalDbContext db, LineageNodeId origin, LineageWalkDirection direction, CancellationToken ct) =>
-        db.Database.IsSqlServer() ? ByHopsAsync(db, origin, direction, ct) : RecursiveAsync(db, origin, direction, ct);
+        db.Database.Provider() == DatabaseProvider.SqlServer ? ByHopsAsync(db, origin, direction, ct) : RecursiveAsync(db, origin, direction, ct);
 
     /// <summary>
     /// Recursion over versions only, two edges a step (version → run → version, through the two covering edge
