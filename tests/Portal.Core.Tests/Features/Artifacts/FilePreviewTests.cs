@@ -1,100 +1,110 @@
-using System.Text;
+using Parquet.Serialization;
 using Portal.Core.Features.Artifacts;
 
 namespace Portal.Core.Tests.Features.Artifacts;
 
-public class FilePreviewTests
+/// <summary>File previews: column statistics of CSV and JSON lines, Parquet tables, image types.</summary>
+public sealed class FilePreviewTests
 {
-    private static FilePreviewResponse Preview(string path, string content, long? size = null)
+    [Fact]
+    public void Column_statistics_count_values_and_empties_and_find_the_range_mean_and_top_values()
     {
-        var bytes = Encoding.UTF8.GetBytes(content);
-        return FilePreview.Build(path, FilePreview.KindFor(path), size ?? bytes.Length, new string('a', 64), bytes);
+        var numbers = ColumnStatistics.Compute("score", ["1", "2", "", "2", "10", null]);
+        Assert.Equal(("integer", 4, 2, "1", "10", 3.75), (numbers.Type, numbers.Values, numbers.Nulls, numbers.Min, numbers.Max, numbers.Mean!.Value));
+        Assert.Equal(new TopValue("2", 2), numbers.Top[0]);
+        Assert.Equal(3, numbers.Distinct);
+
+        var labels = ColumnStatistics.Compute("label", ["pos", "neg", "pos", "neu"]);
+        Assert.Equal(("text", "neg", "pos", (double?)null), (labels.Type, labels.Min, labels.Max, labels.Mean));
+        Assert.Equal([new TopValue("pos", 2), new TopValue("neg", 1), new TopValue("neu", 1)], labels.Top);
+        var many = ColumnStatistics.Compute("id", Enumerable.Range(0, 50).Select(i => (string?)$"u{i}").Append("u7").ToList());
+        Assert.Equal([new TopValue("u7", 2)], many.Top);
+        Assert.Equal("bool", ColumnStatistics.Compute("ok", ["true", "False"]).Type);
+        Assert.Equal("empty", ColumnStatistics.Compute("none", ["", null]).Type);
+    }
+
+    [Fact]
+    public void Csv_statistics_cover_every_row_of_a_small_file_and_only_the_head_of_a_large_one()
+    {
+        var small = "id,label\n1,a\n2,\n3,a\n"u8.ToArray();
+        var whole = FilePreview.Build("t.csv", PreviewKind.Csv, small.Length, "d", small);
+        Assert.True(whole.StatsWholeFile);
+        Assert.Equal(3, whole.StatsRows);
+        Assert.Equal((3, 0, "1", "3", 2.0), (whole.Stats[0].Values, whole.Stats[0].Nulls, whole.Stats[0].Min, whole.Stats[0].Max, whole.Stats[0].Mean!.Value));
+        Assert.Equal(1, whole.Stats[1].Nulls);
+
+        // A head ending on a whole line keeps every row; statistics say they cover only the head.
+        var rows = string.Concat(Enumerable.Range(0, 1000).Select(i => $"{i},x\n"));
+        var head = System.Text.Encoding.UTF8.GetBytes("id,label\n" + rows);
+        var partial = FilePreview.Build("t.csv", PreviewKind.Csv, head.Length * 10L, "d", head);
+        Assert.False(partial.StatsWholeFile);
+        Assert.Equal(FilePreview.MaxRows, partial.Rows.Count);
+        Assert.Equal(1000, partial.StatsRows);
+    }
+
+    [Fact]
+    public void Json_lines_statistics_are_per_top_level_field_with_missing_fields_counted_empty()
+    {
+        var text = "{\"id\":1,\"tag\":\"a\"}\n{\"id\":2}\n{\"id\":3,\"tag\":\"a\",\"extra\":true}\n"u8.ToArray();
+
+        var preview = FilePreview.Build("r.jsonl", PreviewKind.JsonLines, text.Length, "d", text);
+
+        Assert.Equal(["id", "tag", "extra"], preview.Stats.Select(s => s.Name));
+        Assert.Equal(("integer", 3, 0), (preview.Stats[0].Type, preview.Stats[0].Values, preview.Stats[0].Nulls));
+        Assert.Equal((2, 1), (preview.Stats[1].Values, preview.Stats[1].Nulls));
+        Assert.Equal((1, 2, "bool"), (preview.Stats[2].Values, preview.Stats[2].Nulls, preview.Stats[2].Type));
+        Assert.Equal(3, preview.Records);
+    }
+
+    [Fact]
+    public async Task Parquet_previews_as_a_typed_table_with_the_footers_row_count_and_statistics()
+    {
+        var rows = Enumerable.Range(0, 300).Select(i => new ParquetRow { Id = i, Label = i % 3 == 0 ? null : $"l{i % 2}", Score = i / 10.0 }).ToList();
+        using var stream = new MemoryStream();
+        await ParquetSerializer.SerializeAsync(rows, stream);
+        stream.Position = 0;
+
+        var preview = await ParquetPreview.BuildAsync("t.parquet", stream.Length, "d", stream, default);
+
+        Assert.Equal(PreviewKind.Parquet, preview.Kind);
+        Assert.Equal(["Id:int32", "Label:string", "Score:double"], preview.Columns.Select(c => $"{c.Name}:{c.Type}"));
+        Assert.Equal(300, preview.TotalRows);
+        Assert.Equal(FilePreview.MaxRows, preview.Rows.Count);
+        Assert.Equal(["0", "", "0"], preview.Rows[0]);
+        Assert.Equal(["1", "l1", "0.1"], preview.Rows[1]);
+        Assert.True(preview.StatsWholeFile);
+        Assert.Equal((300, 0, "0", "299"), (preview.Stats[0].Values, preview.Stats[0].Nulls, preview.Stats[0].Min, preview.Stats[0].Max));
+        Assert.Equal(100, preview.Stats[1].Nulls);
+        Assert.Equal(14.95, preview.Stats[2].Mean!.Value, 6);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_parquet_says_so_instead_of_failing()
+    {
+        using var stream = new MemoryStream("not parquet at all"u8.ToArray());
+        var preview = await ParquetPreview.BuildAsync("t.parquet", stream.Length, "d", stream, default);
+        Assert.Contains("Not a readable Parquet file", preview.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("data/train.csv", PreviewKind.Csv)]
-    [InlineData("DATA.TSV", PreviewKind.Tsv)]
-    [InlineData("meta.json", PreviewKind.Json)]
-    [InlineData("rows.jsonl", PreviewKind.JsonLines)]
-    [InlineData("rows.ndjson", PreviewKind.JsonLines)]
-    [InlineData("README.md", PreviewKind.Text)]
-    [InlineData("train.py", PreviewKind.Text)]
-    [InlineData("model.safetensors", PreviewKind.Binary)]
-    [InlineData("table.parquet", PreviewKind.Parquet)]
-    [InlineData("LICENSE", null)]
-    public void The_kind_of_preview_follows_the_extension(string path, string? kind) => Assert.Equal(kind, FilePreview.KindFor(path));
-
-    [Fact]
-    public void Csv_becomes_columns_with_types_and_rows_with_quoted_fields()
+    [InlineData("a.png", "image/png")]
+    [InlineData("b/c.JPG", "image/jpeg")]
+    [InlineData("d.svg", "image/svg+xml")]
+    [InlineData("e.webp", "image/webp")]
+    [InlineData("f.html", null)]
+    [InlineData("g.svgz", null)]
+    public void Only_known_image_types_are_served_as_images(string path, string? type)
     {
-        var preview = Preview("t.csv", "id,name,score,ok\r\n1,\"Smith, J\",0.5,true\r\n2,\"say \"\"hi\"\"\",,false\r\n");
-        Assert.Equal(["id", "name", "score", "ok"], preview.Columns.Select(c => c.Name));
-        Assert.Equal(["integer", "text", "number", "bool"], preview.Columns.Select(c => c.Type));
-        Assert.Equal(1, preview.Columns[2].Empty);
-        Assert.Equal("Smith, J", preview.Rows[0][1]);
-        Assert.Equal("say \"hi\"", preview.Rows[1][1]);
-        Assert.False(preview.Truncated);
+        Assert.Equal(type, FilePreview.ImageContentType(path));
+        Assert.Equal(type is not null, FilePreview.KindFor(path) == PreviewKind.Image);
     }
 
-    [Fact]
-    public void A_csv_cut_off_mid_row_drops_the_partial_row_and_says_it_is_truncated()
+    public sealed class ParquetRow
     {
-        var preview = Preview("t.csv", "a,b\n1,2\n3,4\n5,", size: 10_000_000);
-        Assert.True(preview.Truncated);
-        Assert.Equal(2, preview.Rows.Count);
-    }
+        public int Id { get; set; }
 
-    [Fact]
-    public void Csv_previews_stop_at_the_row_limit()
-    {
-        var text = "n\n" + string.Join("\n", Enumerable.Range(0, FilePreview.MaxRows + 50)) + "\n";
-        var preview = Preview("t.csv", text);
-        Assert.Equal(FilePreview.MaxRows, preview.Rows.Count);
-        Assert.True(preview.Truncated);
-    }
+        public string? Label { get; set; }
 
-    [Fact]
-    public void Tsv_splits_on_tabs()
-    {
-        var preview = Preview("t.tsv", "a\tb\n1,5\t2\n");
-        Assert.Equal("1,5", preview.Rows[0][0]);
-    }
-
-    [Fact]
-    public void Whole_json_is_indented_and_broken_json_is_shown_as_text()
-    {
-        Assert.Contains("\n  \"a\": 1", Preview("m.json", "{\"a\":1}").Text, StringComparison.Ordinal);
-        var broken = Preview("m.json", "{\"a\":");
-        Assert.Equal(PreviewKind.Text, broken.Kind);
-        Assert.StartsWith("Not valid JSON", broken.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Json_lines_show_the_first_records_pretty_printed()
-    {
-        var text = string.Join("\n", Enumerable.Range(0, FilePreview.MaxJsonRecords + 5).Select(i => $"{{\"id\":{i}}}"));
-        var preview = Preview("r.jsonl", text);
-        Assert.Equal(FilePreview.MaxJsonRecords, preview.Records);
-        Assert.True(preview.Truncated);
-        Assert.Contains("\"id\": 0", preview.Text, StringComparison.Ordinal);
-        Assert.DoesNotContain($"\"id\": {FilePreview.MaxJsonRecords}", preview.Text, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Bytes_with_nul_are_binary_and_have_no_text()
-    {
-        var preview = FilePreview.Build("blob.dat", null, 4, new string('a', 64), [1, 0, 2, 3]);
-        Assert.Equal(PreviewKind.Binary, preview.Kind);
-        Assert.Null(preview.Text);
-    }
-
-    [Fact]
-    public void A_cut_inside_a_multibyte_character_does_not_show_a_replacement_mark()
-    {
-        var bytes = Encoding.UTF8.GetBytes("naïve ✓");
-        var cut = bytes[..^1];
-        var preview = FilePreview.Build("a.txt", PreviewKind.Text, bytes.Length, new string('a', 64), cut);
-        Assert.Equal("naïve ", preview.Text);
-        Assert.True(preview.Truncated);
+        public double Score { get; set; }
     }
 }
