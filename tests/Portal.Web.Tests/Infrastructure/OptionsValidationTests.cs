@@ -116,4 +116,51 @@ public sealed class OptionsValidationTests
             await ((IAsyncLifetime)app).DisposeAsync();
         }
     }
+
+    /// <summary>Every setting of every validated options class, as configuration names it (<c>Storage:S3:Bucket</c>).</summary>
+    public static TheoryData<string> EverySetting()
+    {
+        var settings = new TheoryData<string>();
+        var types = new[] { typeof(BlobStoreOptions).Assembly, typeof(JobsOptions).Assembly }
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IValidatedOptions).IsAssignableFrom(t));
+        foreach (var type in types)
+        {
+            var section = (string)type.GetField("Section")!.GetRawConstantValue()!;
+            foreach (var setting in Settings(type, section))
+                settings.Add(setting);
+        }
+        return settings;
+    }
+
+    private static IEnumerable<string> Settings(Type type, string prefix)
+    {
+        foreach (var property in type.GetProperties().Where(p => p is { CanRead: true, CanWrite: true }))
+        {
+            var name = $"{prefix}:{property.Name}";
+            var nested = property.PropertyType is { IsClass: true } t && t != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(t);
+            if (nested)
+            {
+                foreach (var inner in Settings(property.PropertyType, name))
+                    yield return inner;
+            }
+            else
+            {
+                yield return name;
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EverySetting))]
+    public void Every_setting_is_listed_in_the_example_settings(string setting)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
+            dir = dir.Parent;
+        using var example = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir!.FullName, "appsettings.Example.json")));
+        var element = example.RootElement;
+        foreach (var key in setting.Split(':'))
+            Assert.True(element.TryGetProperty(key, out element), $"{setting} is not in appsettings.Example.json");
+    }
 }
