@@ -10,7 +10,7 @@ namespace Portal.Core.Features.Promotions;
 /// demo contributor has asked to promote the staged retrieval index, so a reviewer has a request to look at.
 /// Runs after the artifacts demo, which creates the versions and aliases.
 /// </summary>
-public sealed class DemoPromotions(IDbContextFactory<PortalDbContext> dbFactory, PromotionPolicies policies, PromotionWorkflow workflow) : IDemoDataContributor
+public sealed class DemoPromotions(IDbContextFactory<PortalDbContext> dbFactory, PromotionPolicies policies, RequestPromotion requests) : IDemoDataContributor
 {
     public const string ContributorEmail = "contributor@portal.local";
 
@@ -22,7 +22,7 @@ public sealed class DemoPromotions(IDbContextFactory<PortalDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var contributorId = await db.Users.AsNoTracking().Where(u => u.Email == ContributorEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
         var requester = contributorId is null ? admin : DemoData.PrincipalFor(contributorId);
-        await workflow.RequestAsync(requester, projectSlug, "support-index",
+        await requests.RequestAsync(requester, projectSlug, "support-index",
             new CreatePromotionRequest("staging", "production", "Index rebuilt from the refund-policy rewrite; recall@5 up from 0.81 to 0.86 on support-eval."), ct);
     }
 }

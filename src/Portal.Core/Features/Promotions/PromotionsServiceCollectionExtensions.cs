@@ -10,7 +10,10 @@ public static class PromotionsServiceCollectionExtensions
         services.AddScoped<PromotionPolicies>();
         services.AddScoped<PromotionChecks>();
         services.AddScoped<PromotionNotifications>();
-        services.AddScoped<PromotionWorkflow>();
+        services.AddScoped<PromotionSteps>();
+        services.AddScoped<RequestPromotion>();
+        services.AddScoped<DecidePromotion>();
+        services.AddScoped<ApplyPromotion>();
         services.AddScoped<PromotionQueries>();
         services.AddScoped<PromotionQueueSignal>();
         services.AddScoped<Data.IDemoDataContributor, DemoPromotions>();

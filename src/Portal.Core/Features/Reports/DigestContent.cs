@@ -147,7 +147,7 @@ public sealed class DigestContent(IDbContextFactory<PortalDbContext> dbFactory, 
 
     private static string Label(int? index) => index is { } i ? ArtifactNames.FormatIndex(i) : "?";
 
-    /// <summary>The parts of a <c>promotion.*</c> event body a digest shows (see <c>PromotionWorkflow.Payload</c>).</summary>
+    /// <summary>The parts of a <c>promotion.*</c> event body a digest shows (see <c>PromotionSteps.Payload</c>).</summary>
     private sealed record PromotionPayload(Guid RequestId, string Artifact, string Alias, Guid VersionId, string? ActorId, string? Comment)
     {
         public static PromotionPayload Parse(string json)

@@ -28,7 +28,7 @@ public static class PromotionsEndpoints
             .WithName("DeletePromotionPolicy").WithSummary("Unprotects the alias; its pending requests are cancelled.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        project.MapPost("/artifacts/{name}/promotions", async (string slug, string name, CreatePromotionRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        project.MapPost("/artifacts/{name}/promotions", async (string slug, string name, CreatePromotionRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
             {
                 var created = await useCase.RequestAsync(user, slug, name, request, ct);
                 return TypedResults.Created($"/api/v1/projects/{slug}/promotions/{created.Id}", created);
@@ -36,7 +36,7 @@ public static class PromotionsEndpoints
             .WithName("RequestPromotion").WithSummary("Asks to move a protected alias to a version; eligible reviewers are told.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        project.MapPost("/artifacts/{name}/aliases/{alias}/rollback", async (string slug, string name, string alias, RollbackRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        project.MapPost("/artifacts/{name}/aliases/{alias}/rollback", async (string slug, string name, string alias, RollbackRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
             {
                 var created = await useCase.RollbackAsync(user, slug, name, alias, request, ct);
                 return TypedResults.Created($"/api/v1/projects/{slug}/promotions/{created.Id}", created);
@@ -54,30 +54,30 @@ public static class PromotionsEndpoints
         requests.MapGet("/{id:guid}", (string slug, Guid id, ClaimsPrincipal user, PromotionQueries useCase, CancellationToken ct) => useCase.GetAsync(user, slug, id, ct))
             .WithName("GetPromotion").WithSummary("One request with its checks, the diff against the alias's current version, and the discussion.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        requests.MapPost("/{id:guid}/approve", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/approve", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, DecidePromotion useCase, CancellationToken ct) =>
                 useCase.ApproveAsync(user, slug, id, request, ct))
             .WithName("ApprovePromotion").WithSummary("Approves (never the requester; one person counts once); the last approval needed applies the request when its checks pass.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        requests.MapPost("/{id:guid}/reject", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/reject", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, DecidePromotion useCase, CancellationToken ct) =>
                 useCase.RejectAsync(user, slug, id, request, ct))
             .WithName("RejectPromotion").WithSummary("Rejects with a comment.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        requests.MapPost("/{id:guid}/comments", (string slug, Guid id, PromotionCommentRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/comments", (string slug, Guid id, PromotionCommentRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
                 useCase.CommentAsync(user, slug, id, request, ct))
             .WithName("CommentOnPromotion").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        requests.MapPost("/{id:guid}/cancel", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/cancel", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
                 useCase.CancelAsync(user, slug, id, request, ct))
             .WithName("CancelPromotion").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        requests.MapPost("/{id:guid}/reconfirm", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/reconfirm", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
                 useCase.ReconfirmAsync(user, slug, id, request, ct))
             .WithName("ReconfirmPromotion").WithSummary("Re-confirms a stale request against where the alias points now; earlier approvals no longer count.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        requests.MapPost("/{id:guid}/apply", (string slug, Guid id, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/apply", (string slug, Guid id, ClaimsPrincipal user, ApplyPromotion useCase, CancellationToken ct) =>
                 useCase.ApplyAsync(user, slug, id, ct))
             .WithName("ApplyPromotion").WithSummary("Applies an approved request whose checks have passed since.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        requests.MapPost("/{id:guid}/review", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, PromotionWorkflow useCase, CancellationToken ct) =>
+        requests.MapPost("/{id:guid}/review", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, DecidePromotion useCase, CancellationToken ct) =>
                 useCase.ReviewAsync(user, slug, id, request, ct))
             .WithName("ReviewEmergencyPromotion").WithSummary("The after-the-fact review of an emergency change, by someone other than who made it.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);

@@ -55,17 +55,18 @@ public abstract class ProjectDashboardTests(PortalApp app)
         await TestArtifacts.PublishAsync(app.Services, other.Contributor.Principal, other.Slug, "corpus", "dataset", null, "", ("a.txt", "elsewhere"));
         await using var scope = app.Services.CreateAsyncScope();
         var policies = scope.ServiceProvider.GetRequiredService<PromotionPolicies>();
-        var workflow = scope.ServiceProvider.GetRequiredService<PromotionWorkflow>();
+        var requests = scope.ServiceProvider.GetRequiredService<RequestPromotion>();
+        var decisions = scope.ServiceProvider.GetRequiredService<DecidePromotion>();
         var dashboard = scope.ServiceProvider.GetRequiredService<ProjectDashboard>();
         await policies.SetAsync(team.Admin.Principal, team.Slug, "production", new PromotionPolicyRequest());
         await policies.SetAsync(other.Admin.Principal, other.Slug, "production", new PromotionPolicyRequest());
         Assert.Equal(0, (await dashboard.GetAsync(team.Viewer.Principal, team.Slug)).PendingApprovals);
 
-        var request = await workflow.RequestAsync(team.Contributor.Principal, team.Slug, "corpus", new CreatePromotionRequest("v1", "production"));
-        await workflow.RequestAsync(other.Contributor.Principal, other.Slug, "corpus", new CreatePromotionRequest("v0", "production"));
+        var request = await requests.RequestAsync(team.Contributor.Principal, team.Slug, "corpus", new CreatePromotionRequest("v1", "production"));
+        await requests.RequestAsync(other.Contributor.Principal, other.Slug, "corpus", new CreatePromotionRequest("v0", "production"));
         Assert.Equal(1, (await dashboard.GetAsync(team.Viewer.Principal, team.Slug)).PendingApprovals);
 
-        await workflow.RejectAsync(team.Reviewer.Principal, team.Slug, request.Id, new PromotionDecisionRequest("not yet"));
+        await decisions.RejectAsync(team.Reviewer.Principal, team.Slug, request.Id, new PromotionDecisionRequest("not yet"));
         Assert.Equal(0, (await dashboard.GetAsync(team.Viewer.Principal, team.Slug)).PendingApprovals);
     }
 
