@@ -1,0 +1,583 @@
+"""The transfer engine, as the .NET SDK and CLI do it: manifest → only missing blobs, batched → commit; downloads that
+fetch only what differs, many small blobs to a request, every byte verified before a file is put in place."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import threading
+import urllib.error
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Optional, Sequence
+
+from ._http import HttpClient, chunks, query, quote
+from .errors import DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
+from .hashing import DigestCache, sha256_file
+from .manifest import ManifestEntry, changes, manifest_digest, path_violation
+
+#: Files under this size travel in batch uploads and downloads (one tar for many); larger ones alone.
+BATCH_FILE_LIMIT = 4 * 1024 * 1024
+BATCH_MAX_FILES = 1000
+BATCH_MAX_BYTES = 16 * 1024 * 1024
+DOWNLOAD_BATCH_MAX_BLOBS = 2000
+DOWNLOAD_BATCH_MAX_BYTES = 64 * 1024 * 1024
+#: Above this many changed entries a put sends the whole manifest rather than a patch.
+MAX_PATCH_CHANGES = 50_000
+MISSING_QUERY_MAX = 10_000
+
+
+@dataclass
+class LocalFile:
+    """A manifest entry and, for a file the portal should hold, where its bytes are on this machine."""
+
+    entry: ManifestEntry
+    local_path: Optional[str] = None
+
+
+@dataclass
+class PutResult:
+    """What a put did: ``status`` is ``committed`` or ``unchanged``; ``version`` the version (new or existing)."""
+
+    status: str
+    version: dict[str, Any]
+    sent: str = "manifest"
+    uploaded_blobs: int = 0
+    uploaded_bytes: int = 0
+
+
+@dataclass
+class DownloadResult:
+    """What a download did: files written, files already up to date, references (not downloaded)."""
+
+    folder: Path
+    downloaded: int = 0
+    downloaded_bytes: int = 0
+    up_to_date: int = 0
+    references: int = 0
+    files: list[str] = field(default_factory=list, repr=False)
+
+
+def artifact_path(project: str, name: str) -> str:
+    return f"projects/{quote(project)}/artifacts/{quote(name)}"
+
+
+def resolve(http: HttpClient, project: str, spec: str) -> dict[str, Any]:
+    """A committed version from ``name``, ``name:alias``, ``name:vN`` or ``name:<digest>`` (bare name = latest)."""
+    if ":" not in spec:
+        spec += ":latest"
+    return http.get(f"projects/{quote(project)}/resolve/{quote(spec)}")  # type: ignore[no-any-return]
+
+
+class ManifestCache:
+    """The manifests this machine last put, by digest, in ``<cache>/manifests/<digest>.tsv`` — the CLI's format and
+    folder, so a put from Python after one from the CLI (or the other way round) sends only a patch."""
+
+    KEPT = 32
+
+    def __init__(self, cache_dir: Optional[Path]) -> None:
+        self.folder = cache_dir / "manifests" if cache_dir is not None else None
+
+    def load(self, digest: str) -> Optional[list[ManifestEntry]]:
+        if self.folder is None:
+            return None
+        try:
+            entries = []
+            with open(self.folder / f"{digest}.tsv", encoding="utf-8", newline="\n") as f:
+                for line in f:
+                    fields = line.rstrip("\n").split("\t")
+                    if len(fields) != 4 or not fields[2].isdigit():
+                        return None
+                    entries.append(ManifestEntry(fields[0], fields[1], int(fields[2]), fields[3] or None))
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            return entries if manifest_digest(entries) == digest else None
+        except ValueError:
+            return None
+
+    def save(self, digest: str, entries: Iterable[ManifestEntry]) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            target = self.folder / f"{digest}.tsv"
+            temp = self.folder / f"{digest}.tsv.tmp-{os.getpid()}-{threading.get_ident()}"
+            with open(temp, "w", encoding="utf-8", newline="\n") as f:
+                for e in entries:
+                    f.write(f"{e.path}\t{e.digest}\t{e.size}\t{e.ref or ''}\n")
+            os.replace(temp, target)
+            kept = sorted(self.folder.glob("*.tsv"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[self.KEPT:]:
+                old.unlink()
+        except OSError:
+            pass  # the cache only saves work
+
+
+# --------------------------------------------------------------------------------------------------------- upload
+
+
+def put_version(
+    http: HttpClient,
+    project: str,
+    name: str,
+    type: str,
+    files: Sequence[LocalFile],
+    *,
+    description: Optional[str] = None,
+    metadata: Optional[dict[str, Any]] = None,
+    aliases: Sequence[str] = (),
+    run_id: Optional[str] = None,
+    cache_dir: Optional[Path] = None,
+    workers: int = 8,
+) -> PutResult:
+    """Creates a version from ``files`` unless it equals the artifact's latest; uploads only the blobs the portal
+    lacks and commits. A failure or Ctrl+C after the pending version was created aborts it, so nothing half-made stays."""
+    entries = [f.entry for f in files]
+    bad = [(e.path, why) for e in entries if (why := path_violation(e.path)) is not None]
+    if bad:
+        listing = "; ".join(f"{p!r}: {why}" for p, why in bad[:20])
+        raise PortalError(INVALID_ARGUMENT, f"{len(bad)} path(s) break the portal's path rules, nothing was sent: {listing}")
+    try:
+        local_digest = manifest_digest(entries)
+    except ValueError as ex:
+        raise PortalError(INVALID_ARGUMENT, str(ex)) from None
+
+    latest = _try_latest(http, project, name)
+    same_type = latest is not None and latest.get("artifactType") == type
+    if same_type and latest["manifestDigest"] == local_digest:  # type: ignore[index]
+        return PutResult("unchanged", latest, sent="nothing")  # type: ignore[arg-type]
+
+    manifests = ManifestCache(cache_dir)
+    created: Optional[dict[str, Any]] = None
+    sent = "manifest"
+    if same_type and (previous := manifests.load(latest["manifestDigest"])) is not None:  # type: ignore[index]
+        upserts, deletes = changes(previous, entries)
+        if len(upserts) + len(deletes) <= max(MAX_PATCH_CHANGES // 100, min(MAX_PATCH_CHANGES, len(entries) // 2)):
+            body = _version_fields(type, description, metadata, aliases, run_id)
+            body.update(base=latest["id"], upserts=[e.to_json() for e in upserts], deletes=deletes)  # type: ignore[index]
+            created = http.post(artifact_path(project, name) + "/versions", body)
+            sent = "patch"
+            if created["manifestDigest"] != local_digest:  # type: ignore[index]
+                # The cached manifest did not describe latest after all: start over with the whole manifest.
+                if created.get("status") == "pending" and created.get("versionId"):  # type: ignore[union-attr]
+                    _abort_quietly(http, project, name, created["versionId"])  # type: ignore[index]
+                created, sent = None, "manifest"
+    if created is None:
+        created = _create_from_manifest(http, project, name, type, entries, description, metadata, aliases, run_id)
+
+    if created["status"] != "pending":
+        manifests.save(created["manifestDigest"], entries)
+        return PutResult(created["status"], created.get("version") or {}, sent)
+
+    version_id = created["versionId"]
+    try:
+        count, size = _upload_missing(http, project, created, files, workers)
+        committed = http.post(artifact_path(project, name) + f"/versions/{version_id}/commit", idempotent=True)
+    except BaseException:
+        _abort_quietly(http, project, name, version_id)
+        raise
+    manifests.save(created["manifestDigest"], entries)
+    return PutResult(committed["status"], committed["version"], sent, count, size)
+
+
+def _version_fields(type: str, description: Optional[str], metadata: Optional[dict[str, Any]], aliases: Sequence[str], run_id: Optional[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": type}
+    if description is not None:
+        body["description"] = description
+    if metadata is not None:
+        body["metadata"] = metadata
+    if aliases:
+        body["aliases"] = list(aliases)
+    if run_id is not None:
+        body["runId"] = run_id
+    return body
+
+
+def _create_from_manifest(http: HttpClient, project: str, name: str, type: str, entries: Sequence[ManifestEntry],
+                          description: Optional[str], metadata: Optional[dict[str, Any]], aliases: Sequence[str], run_id: Optional[str]) -> dict[str, Any]:
+    """The whole manifest as gzip-compressed NDJSON (any size), the other fields in the query and a header."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1, mtime=0) as z:
+        for entry in entries:
+            z.write(json.dumps(entry.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+    headers = {"Content-Type": "application/x-ndjson"}
+    if metadata is not None:
+        # In a header rather than the query: query strings are logged and length-limited; headers carry ASCII only.
+        headers["Portal-Metadata"] = json.dumps(metadata, ensure_ascii=True, separators=(",", ":"))
+    path = artifact_path(project, name) + "/versions" + query(type=type, description=description, runId=run_id, alias=list(aliases) or None)
+    with http.open("POST", path, buffer.getvalue(), headers) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def _try_latest(http: HttpClient, project: str, name: str) -> Optional[dict[str, Any]]:
+    try:
+        return resolve(http, project, name + ":latest")
+    except PortalError as ex:
+        if ex.status == 404 and ex.code != "project_not_found":
+            return None
+        raise
+
+
+def _abort_quietly(http: HttpClient, project: str, name: str, version_id: str) -> None:
+    """A failed or interrupted put leaves no pending version behind; the original error is the one worth reporting."""
+    quick = HttpClient(http.base_url, http.token, max_retries=0, timeout=10)
+    try:
+        with quick.open("POST", artifact_path(project, name) + f"/versions/{version_id}/abort"):
+            pass
+    except (PortalError, OSError):
+        pass  # already committed, expired, or the portal is gone: nothing to clean
+
+
+def upload_units(uploads: Sequence[LocalFile]) -> list[list[LocalFile]]:
+    """Large files alone (largest first, so long transfers start early); small ones in batches of at most
+    ``BATCH_MAX_FILES`` files or ``BATCH_MAX_BYTES`` bytes."""
+    units: list[list[LocalFile]] = [[f] for f in sorted((u for u in uploads if u.entry.size >= BATCH_FILE_LIMIT), key=lambda u: -u.entry.size)]
+    batch: list[LocalFile] = []
+    size = 0
+    for small in (u for u in uploads if u.entry.size < BATCH_FILE_LIMIT):
+        if len(batch) == BATCH_MAX_FILES or (batch and size + small.entry.size > BATCH_MAX_BYTES):
+            units.append(batch)
+            batch, size = [], 0
+        batch.append(small)
+        size += small.entry.size
+    if batch:
+        units.append(batch)
+    return units
+
+
+def _upload_missing(http: HttpClient, project: str, created: dict[str, Any], files: Sequence[LocalFile], workers: int) -> tuple[int, int]:
+    by_digest: dict[str, LocalFile] = {}
+    for f in files:
+        if f.local_path is not None and f.entry.ref is None:
+            by_digest.setdefault(f.entry.digest, f)
+    if created.get("missingDigestsTruncated"):
+        missing: list[str] = []
+        for batch in chunks(sorted(by_digest), MISSING_QUERY_MAX):
+            missing.extend(http.post("blobs/missing", {"digests": batch, "project": project}, idempotent=True)["missing"])
+    else:
+        missing = list(created.get("missingDigests") or [])
+    uploads = []
+    for digest in missing:
+        if digest not in by_digest:
+            raise PortalError(INVALID_ARGUMENT, f"the portal asked for blob {digest}, which is not in this manifest.")
+        uploads.append(by_digest[digest])
+    units = upload_units(uploads)
+    stop = threading.Event()
+
+    def send(unit: list[LocalFile]) -> None:
+        if stop.is_set():
+            return
+        if len(unit) == 1:
+            _put_blob(http, project, unit[0])
+        else:
+            _put_batch(http, project, unit)
+
+    _run_all(units, send, workers, stop)
+    return len(uploads), sum(u.entry.size for u in uploads)
+
+
+def _run_all(items: Sequence[Any], action: Callable[[Any], None], workers: int, stop: threading.Event) -> None:
+    """Runs ``action`` over ``items`` on a pool; the first error (or Ctrl+C in the caller) stops what has not started."""
+    if not items:
+        return
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(items))), thread_name_prefix="portal-transfer")
+    try:
+        futures: list[Future[None]] = [pool.submit(action, item) for item in items]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            if future.done() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _check_size(local: LocalFile, actual: int) -> None:
+    if actual != local.entry.size:
+        raise PortalError("file_changed", f"{local.local_path} changed after it was hashed: it had {local.entry.size:,} bytes then and {actual:,} now. "
+                          "Nothing of it was stored; log the artifact again.")
+
+
+def _put_blob(http: HttpClient, project: str, local: LocalFile) -> None:
+    def body() -> tuple[IO[bytes], int]:
+        stream = open(local.local_path, "rb")  # type: ignore[arg-type]
+        _check_size(local, os.fstat(stream.fileno()).st_size)
+        return stream, local.entry.size
+
+    path = f"blobs/sha256/{quote(local.entry.digest)}" + query(project=project)
+    with http.open("PUT", path, body, {"Content-Type": "application/octet-stream"}, idempotent=True) as response:
+        response.read()
+
+
+def _put_batch(http: HttpClient, project: str, unit: Sequence[LocalFile]) -> None:
+    """One ustar stream of the files, each entry named by its digest; the portal verifies every entry."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for local in unit:
+            with open(local.local_path, "rb") as data:  # type: ignore[arg-type]
+                _check_size(local, os.fstat(data.fileno()).st_size)
+                info = tarfile.TarInfo(local.entry.digest)
+                info.size = local.entry.size
+                info.mode = 0o644
+                tar.addfile(info, data)
+    payload = buffer.getvalue()
+    with http.open("POST", "blobs/batch" + query(project=project), payload, {"Content-Type": "application/x-tar"}, idempotent=True) as response:
+        response.read()
+
+
+# ------------------------------------------------------------------------------------------------------- download
+
+
+def list_files(http: HttpClient, project: str, version_id: str, workers: int = 8) -> list[dict[str, Any]]:
+    """Every file of a version (``kind``, ``path``, ``digest``, ``size``, ``ref``), in path order; folders of one depth
+    are listed in parallel, each a page at a time."""
+    files: list[dict[str, Any]] = []
+    lock = threading.Lock()
+    folders = [""]
+    base = f"projects/{quote(project)}/versions/{version_id}/files"
+    while folders:
+        subfolders: list[str] = []
+
+        def list_folder(folder: str) -> None:
+            continuation = None
+            while True:
+                page = http.get(base + query(path=folder or None, continuation=continuation, limit=1000))
+                with lock:
+                    for item in page["items"]:
+                        (subfolders if item["kind"] == "folder" else files).append(item["path"] if item["kind"] == "folder" else item)
+                continuation = page.get("continuationToken")
+                if not continuation:
+                    return
+
+        _run_all(folders, list_folder, workers, threading.Event())
+        folders = subfolders
+    files.sort(key=lambda f: f["path"])
+    return files
+
+
+def _safe_target(root: Path, path: str) -> Path:
+    why = path_violation(path)
+    if why is not None:
+        raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: {why}")
+    target = root.joinpath(*path.split("/"))
+    # No link inside the folder may lead the write elsewhere.
+    real_root = os.path.realpath(root)
+    parent = os.path.realpath(target.parent)
+    if parent != real_root and not parent.startswith(real_root + os.sep):
+        raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: a symbolic link in {root} leads outside it")
+    if target.is_symlink():
+        raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: {target} is a symbolic link")
+    return target
+
+
+def _is_up_to_date(target: Path, item: dict[str, Any], cache: Optional[DigestCache]) -> bool:
+    try:
+        st = target.stat()
+    except OSError:
+        return False
+    if not target.is_file() or st.st_size != item.get("size"):
+        return False
+    digest = cache.lookup(str(target), st) if cache is not None else None
+    if digest is None:
+        import time
+
+        digest, _ = sha256_file(str(target))
+        if cache is not None:
+            cache.store(str(target), st, digest, time.time_ns())
+    return digest == item.get("digest")
+
+
+class _VerifyingWriter:
+    """Writes to a temporary file beside the target while hashing; puts it in place only when the digest matches."""
+
+    def __init__(self, target: Path) -> None:
+        import hashlib
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".portal-part", dir=target.parent)
+        self.file = os.fdopen(fd, "wb")
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def copy_from(self, stream: IO[bytes]) -> None:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                return
+            self.hash.update(chunk)
+            self.size += len(chunk)
+            self.file.write(chunk)
+
+    def finish(self, digest: str, size: Optional[int], targets: Sequence[Path], label: str) -> None:
+        self.file.close()
+        try:
+            actual = self.hash.hexdigest()
+            if actual != digest or (size is not None and self.size != size):
+                raise PortalError(DIGEST_MISMATCH, f"{label}: the bytes received hash to sha256:{actual} ({self.size:,} bytes), "
+                                  f"not sha256:{digest}; the file was not written.")
+            for extra in targets[1:]:
+                extra.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(self.temp, extra)
+            os.replace(self.temp, targets[0])
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        try:
+            os.unlink(self.temp)
+        except FileNotFoundError:
+            pass
+
+
+def download_version(
+    http: HttpClient,
+    project: str,
+    version: dict[str, Any],
+    folder: str | os.PathLike[str],
+    *,
+    cache: Optional[DigestCache] = None,
+    cache_dir: Optional[Path] = None,
+    workers: int = 8,
+) -> DownloadResult:
+    """Writes the files of ``version`` that ``folder`` does not already hold byte for byte. Every file is hashed as it
+    is written to a temporary file and renamed into place only when its SHA-256 matches; a file that does not match is
+    never written, and the call then raises :class:`PortalError` (``digest_mismatch``) after the others are done."""
+    root = Path(folder)
+    version_id = version["id"]
+    cached = ManifestCache(cache_dir).load(version["manifestDigest"]) if cache_dir is not None else None
+    if cached is not None:
+        listed = [{"kind": "file", "path": e.path, "digest": e.digest, "size": e.size, "ref": e.ref} for e in cached]
+    else:
+        listed = list_files(http, project, version_id, workers)
+    result = DownloadResult(root, files=[f["path"] for f in listed])
+    result.references = sum(1 for f in listed if f.get("ref"))
+    files = [f for f in listed if not f.get("ref")]
+    # Every path is checked before anything is written, so a broken manifest leaves the folder untouched.
+    targets = [(f, _safe_target(root, f["path"])) for f in files]
+    root.mkdir(parents=True, exist_ok=True)
+
+    needed = [(f, t) for f, t in targets if not _is_up_to_date(t, f, cache)]
+    result.up_to_date = len(targets) - len(needed)
+    failures: list[PortalError] = []
+    lock = threading.Lock()
+
+    def written(count: int, size: int) -> None:
+        with lock:
+            result.downloaded += count
+            result.downloaded_bytes += size
+
+    small = [(f, t) for f, t in needed if f.get("digest") and (f.get("size") or 0) <= BATCH_FILE_LIMIT]
+    large = [(f, t) for f, t in needed if not (f.get("digest") and (f.get("size") or 0) <= BATCH_FILE_LIMIT)]
+    batches: list[list[tuple[dict[str, Any], Path]]] = []
+    batch: list[tuple[dict[str, Any], Path]] = []
+    digests: set[str] = set()
+    size = 0
+    for f, t in small:
+        if f["digest"] not in digests:
+            digests.add(f["digest"])
+            size += f.get("size") or 0
+        batch.append((f, t))
+        if len(digests) >= DOWNLOAD_BATCH_MAX_BLOBS or size >= DOWNLOAD_BATCH_MAX_BYTES:
+            batches.append(batch)
+            batch, digests, size = [], set(), 0
+    if batch:
+        batches.append(batch)
+
+    def fetch_batch(group: list[tuple[dict[str, Any], Path]]) -> None:
+        left_over = _download_batch(http, project, group, written, failures, lock)
+        with lock:
+            large.extend(left_over)
+
+    stop = threading.Event()
+    _run_all(batches, fetch_batch, min(workers, 4), stop)
+
+    def fetch_one(pair: tuple[dict[str, Any], Path]) -> None:
+        f, target = pair
+        writer = _VerifyingWriter(target)
+        try:
+            path = f"projects/{quote(project)}/versions/{version_id}/file" + query(path=f["path"])
+            with http.open("GET", path, idempotent=True) as response:
+                writer.copy_from(response)
+            writer.finish(f["digest"], f.get("size"), [target], f["path"])
+            written(1, writer.size)
+        except PortalError as error:
+            with lock:
+                failures.append(error)
+        finally:
+            writer.discard()
+
+    _run_all(large, fetch_one, workers, stop)
+    if cache is not None:
+        cache.save()
+    if failures:
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more failures)" if len(failures) > 1 else ""
+        raise PortalError(first.code, first.message + more, first.status, {"failures": [str(f) for f in failures]})
+    return result
+
+
+def _download_batch(http: HttpClient, project: str, group: list[tuple[dict[str, Any], Path]],
+                    written: Callable[[int, int], None], failures: list[PortalError], lock: threading.Lock) -> list[tuple[dict[str, Any], Path]]:
+    """Fetches a group's blobs in one tar answer; returns what must be fetched file by file instead (blobs the answer
+    left out, or all of them when the batch endpoint is not there or the connection broke)."""
+    by_digest: dict[str, list[tuple[dict[str, Any], Path]]] = {}
+    for f, t in group:
+        by_digest.setdefault(f["digest"], []).append((f, t))
+    pending = set(by_digest)
+    try:
+        with http.open("POST", f"projects/{quote(project)}/blobs/download", json.dumps({"digests": sorted(by_digest)}).encode(),
+                       {"Content-Type": "application/json"}) as response:
+            with tarfile.open(fileobj=response, mode="r|") as tar:
+                for member in tar:
+                    if not member.isfile():
+                        continue
+                    data = tar.extractfile(member)
+                    if data is None:
+                        continue
+                    name = member.name
+                    if name.startswith("errors/"):
+                        digest = name[len("errors/"):]
+                        if digest in pending:
+                            pending.discard(digest)
+                            try:
+                                error = json.loads(data.read())
+                            except ValueError:
+                                error = {}
+                            with lock:
+                                failures.append(PortalError(error.get("code", "internal_error"),
+                                                            f"{by_digest[digest][0][0]['path']}: {error.get('message', 'the portal could not send it')}; the file was not written."))
+                        continue
+                    if name not in pending:
+                        continue
+                    pending.discard(name)
+                    pairs = by_digest[name]
+                    writer = _VerifyingWriter(pairs[0][1])
+                    try:
+                        writer.copy_from(data)
+                        writer.finish(name, pairs[0][0].get("size"), [t for _, t in pairs], pairs[0][0]["path"])
+                        written(len(pairs), writer.size * len(pairs))
+                    except PortalError as error:
+                        with lock:
+                            failures.append(error)
+                    finally:
+                        writer.discard()
+    except PortalError as error:
+        if error.status in (404, 405):
+            pass  # a portal without batch downloads: file by file
+        elif error.code == "connection_failed":
+            pass  # what did not arrive is fetched file by file, with retries
+        else:
+            raise
+    except (tarfile.TarError, OSError, urllib.error.URLError):
+        pass  # a broken batch falls back to file by file
+    return [pair for digest in pending for pair in by_digest[digest]]
