@@ -550,12 +550,13 @@ def _download_batch(http: HttpClient, project: str, group: list[tuple[dict[str, 
                         if digest in pending:
                             pending.discard(digest)
                             try:
-                                error = json.loads(data.read())
-                            except ValueError:
+                                # Field names are matched without regard to case, as the .NET SDK reads them.
+                                error = {str(k).lower(): v for k, v in json.loads(data.read()).items()}
+                            except (ValueError, AttributeError):
                                 error = {}
                             with lock:
-                                failures.append(PortalError(error.get("code", "internal_error"),
-                                                            f"{by_digest[digest][0][0]['path']}: {error.get('message', 'the portal could not send it')}; the file was not written."))
+                                failures.append(PortalError(str(error.get("code") or "internal_error"),
+                                                            f"{by_digest[digest][0][0]['path']}: {error.get('message') or 'the portal could not send it'} The file was not written."))
                         continue
                     if name not in pending:
                         continue
