@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Callable, Optional, Sequence
 
@@ -118,5 +117,12 @@ def hash_files(
     workers = workers or min(32, (os.cpu_count() or 2) * 2)
     if len(paths) == 1 or workers == 1:
         return [one(p) for p in paths]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="portal-hash") as pool:
-        return list(pool.map(one, paths))
+    from ._workers import run_all
+
+    results: list[tuple[str, int]] = [("", 0)] * len(paths)
+
+    def hash_at(i: int) -> None:
+        results[i] = one(paths[i])
+
+    run_all(range(len(paths)), hash_at, workers)
+    return results

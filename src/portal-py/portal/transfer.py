@@ -11,12 +11,12 @@ import tarfile
 import tempfile
 import threading
 import urllib.error
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Optional, Sequence
 
 from ._http import HttpClient, chunks, query, quote
+from ._workers import run_all
 from .errors import DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
 from .hashing import DigestCache, sha256_file
 from .manifest import ManifestEntry, changes, manifest_digest, path_violation
@@ -278,26 +278,8 @@ def _upload_missing(http: HttpClient, project: str, created: dict[str, Any], fil
         else:
             _put_batch(http, project, unit)
 
-    _run_all(units, send, workers, stop)
+    run_all(units, send, workers, stop)
     return len(uploads), sum(u.entry.size for u in uploads)
-
-
-def _run_all(items: Sequence[Any], action: Callable[[Any], None], workers: int, stop: threading.Event) -> None:
-    """Runs ``action`` over ``items`` on a pool; the first error (or Ctrl+C in the caller) stops what has not started."""
-    if not items:
-        return
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(items))), thread_name_prefix="portal-transfer")
-    try:
-        futures: list[Future[None]] = [pool.submit(action, item) for item in items]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in futures:
-            if future.done() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
 
 
 def _check_size(local: LocalFile, actual: int) -> None:
@@ -357,7 +339,7 @@ def list_files(http: HttpClient, project: str, version_id: str, workers: int = 8
                 if not continuation:
                     return
 
-        _run_all(folders, list_folder, workers, threading.Event())
+        run_all(folders, list_folder, workers, threading.Event())
         folders = subfolders
     files.sort(key=lambda f: f["path"])
     return files
@@ -499,7 +481,7 @@ def download_version(
             large.extend(left_over)
 
     stop = threading.Event()
-    _run_all(batches, fetch_batch, min(workers, 4), stop)
+    run_all(batches, fetch_batch, min(workers, 4), stop)
 
     def fetch_one(pair: tuple[dict[str, Any], Path]) -> None:
         f, target = pair
@@ -516,7 +498,7 @@ def download_version(
         finally:
             writer.discard()
 
-    _run_all(large, fetch_one, workers, stop)
+    run_all(large, fetch_one, workers, stop)
     if cache is not None:
         cache.save()
     if failures:
