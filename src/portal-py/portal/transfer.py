@@ -384,7 +384,8 @@ class _VerifyingWriter:
         import hashlib
 
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".portal-part", dir=target.parent)
+        # A short name of its own, so a target name up to the file-system limit still round-trips.
+        fd, self.temp = tempfile.mkstemp(prefix=".portal-", suffix=".tmp", dir=target.parent)
         self.file = os.fdopen(fd, "wb")
         self.hash = hashlib.sha256()
         self.size = 0
