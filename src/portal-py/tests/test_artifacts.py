@@ -20,6 +20,7 @@ class RoundTripTests(PortalTestCase):
         self.write("src/same-1.bin", b"same bytes")
         self.write("src/same-2.bin", b"same bytes")
         self.write("src/large.bin", os.urandom(5 * 1024 * 1024 + 17))  # above the batch limit: a single upload
+        self.write("src/" + "n" * 251 + ".txt", b"a name at the file-system limit of 255 bytes")
         for i in range(120):
             self.write(f"src/many/{i:03d}.txt", f"line {i}\n".encode() * (i + 1))
 
@@ -27,21 +28,21 @@ class RoundTripTests(PortalTestCase):
         self.make_tree()
         with self.init(job_type="upload") as run:
             art = portal.Artifact("corpus", type="dataset", description="test corpus", metadata={"split": "train", "n": 3})
-            self.assertEqual(127, art.add_dir(self.scratch / "src"))
+            self.assertEqual(128, art.add_dir(self.scratch / "src"))
             version = run.log_artifact(art, aliases=["staging"])
         self.assertEqual("v0", version.version)
-        self.assertEqual(127, version.file_count)
+        self.assertEqual(128, version.file_count)
         self.assertIn("staging", version.aliases)
         self.assertEqual("committed", run.last_put.status)
         # Two files with the same bytes are one blob.
-        self.assertEqual(126, run.last_put.uploaded_blobs)
+        self.assertEqual(127, run.last_put.uploaded_blobs)
 
         got = self.api().artifact(f"{self.project}/corpus:staging")
         self.assertEqual({"split": "train", "n": 3}, got.metadata)
         self.assertEqual(version.manifest_digest, got.manifest_digest)
         got.download(self.scratch / "copy")
         self.assertEqual(tree(self.scratch / "src"), tree(self.scratch / "copy"))
-        self.assertEqual(127, got.last_download.downloaded)
+        self.assertEqual(128, got.last_download.downloaded)
         # The manifest digest the client computed is the portal's.
         self.assertEqual(version.manifest_digest, portal.manifest_digest(got.files()))
 
@@ -191,6 +192,36 @@ class DigestMismatchTests(PortalTestCase):
             version.download(out)
         self.assertEqual("digest_mismatch", caught.exception.code)
         self.assertEqual({"good.txt": b"good bytes"}, tree(out))  # nothing else, not even a partial file
+
+
+
+
+class VerifyingWriterTests(unittest.TestCase):
+    """The client's own check, whatever the portal sends: bytes that do not hash to the digest never become the file."""
+
+    def test_bytes_that_do_not_match_are_discarded_and_the_old_file_kept(self) -> None:
+        import io
+        import tempfile
+        from pathlib import Path
+
+        from portal.transfer import _VerifyingWriter
+
+        folder = Path(tempfile.mkdtemp(prefix="portal-py-verify-"))
+        self.addCleanup(__import__("shutil").rmtree, folder, True)
+        target = folder / "data.txt"
+        target.write_bytes(b"old")
+        writer = _VerifyingWriter(target)
+        writer.copy_from(io.BytesIO(b"tampered"))
+        with self.assertRaises(PortalError) as caught:
+            writer.finish(hashlib.sha256(b"expected").hexdigest(), 8, [target], "data.txt")
+        self.assertEqual("digest_mismatch", caught.exception.code)
+        self.assertEqual(b"old", target.read_bytes())
+        self.assertEqual(["data.txt"], [p.name for p in folder.iterdir()])  # no temporary file left
+
+        writer = _VerifyingWriter(target)
+        writer.copy_from(io.BytesIO(b"expected"))
+        writer.finish(hashlib.sha256(b"expected").hexdigest(), 8, [target, folder / "copy" / "same.txt"], "data.txt")
+        self.assertEqual((b"expected", b"expected"), (target.read_bytes(), (folder / "copy" / "same.txt").read_bytes()))
 
 
 if __name__ == "__main__":
