@@ -10,6 +10,7 @@ from ._http import quote
 from .api import Api
 from .artifact import Artifact, ArtifactVersion
 from .errors import INVALID_ARGUMENT, PortalError
+from ._progress import Progress
 from .hashing import hash_files
 from .transfer import PutResult, put_version, resolve
 
@@ -127,7 +128,12 @@ class Run:
 
     def _put(self, artifact: Artifact, aliases: Sequence[str], workers: int) -> PutResult:
         cache = self.api._digest_cache()
-        hashes = hash_files(list(artifact._files.values()), cache, workers=workers)
+        local = list(artifact._files.values())
+        progress = Progress("hashing", len(local), 0)
+        try:
+            hashes = hash_files(local, cache, workers=workers, on_file=lambda size: progress.advance(1, size))
+        finally:
+            progress.close()
         if cache is not None:
             cache.save()
         return put_version(self.api._http, self.project, artifact.name, artifact.type, artifact._local_files(hashes),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Optional, Sequence
 
 from ._http import HttpClient, chunks, query, quote
+from ._progress import Progress
 from ._workers import run_all
 from .errors import DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
 from .hashing import DigestCache, sha256_file
@@ -269,6 +270,7 @@ def _upload_missing(http: HttpClient, project: str, created: dict[str, Any], fil
         uploads.append(by_digest[digest])
     units = upload_units(uploads)
     stop = threading.Event()
+    progress = Progress("uploading", len(uploads), sum(u.entry.size for u in uploads))
 
     def send(unit: list[LocalFile]) -> None:
         if stop.is_set():
@@ -277,8 +279,12 @@ def _upload_missing(http: HttpClient, project: str, created: dict[str, Any], fil
             _put_blob(http, project, unit[0])
         else:
             _put_batch(http, project, unit)
+        progress.advance(len(unit), sum(u.entry.size for u in unit))
 
-    run_all(units, send, workers, stop)
+    try:
+        run_all(units, send, workers, stop)
+    finally:
+        progress.close()
     return len(uploads), sum(u.entry.size for u in uploads)
 
 
@@ -454,10 +460,13 @@ def download_version(
     failures: list[PortalError] = []
     lock = threading.Lock()
 
+    progress = Progress("downloading", len(needed), sum(f.get("size") or 0 for f, _ in needed))
+
     def written(count: int, size: int) -> None:
         with lock:
             result.downloaded += count
             result.downloaded_bytes += size
+        progress.advance(count, size)
 
     small = [(f, t) for f, t in needed if f.get("digest") and (f.get("size") or 0) <= BATCH_FILE_LIMIT]
     large = [(f, t) for f, t in needed if not (f.get("digest") and (f.get("size") or 0) <= BATCH_FILE_LIMIT)]
@@ -499,7 +508,10 @@ def download_version(
         finally:
             writer.discard()
 
-    run_all(large, fetch_one, workers, stop)
+    try:
+        run_all(large, fetch_one, workers, stop)
+    finally:
+        progress.close()
     if cache is not None:
         cache.save()
     if failures:
