@@ -19,7 +19,7 @@ from ._http import HttpClient, chunks, query, quote
 from ._progress import Progress
 from ._workers import run_all
 from .errors import DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
-from .hashing import DigestCache, sha256_file
+from .hashing import DigestCache, sha256_file, sha256_stream
 from .manifest import ManifestEntry, changes, manifest_digest, path_violation
 
 #: Files under this size travel in batch uploads and downloads (one tar for many); larger ones alone.
@@ -31,6 +31,9 @@ DOWNLOAD_BATCH_MAX_BYTES = 64 * 1024 * 1024
 #: Above this many changed entries a put sends the whole manifest rather than a patch.
 MAX_PATCH_CHANGES = 50_000
 MISSING_QUERY_MAX = 10_000
+#: Files at least this large go up in parts (upload sessions): parallel, resumable.
+PART_UPLOAD_THRESHOLD = 128 * 1024 * 1024
+PART_PARALLELISM = 4
 
 
 @dataclass
@@ -294,7 +297,111 @@ def _check_size(local: LocalFile, actual: int) -> None:
                           "Nothing of it was stored; log the artifact again.")
 
 
+class _FileRange(io.RawIOBase):
+    """``length`` bytes of a file from ``offset``: one part of a large upload."""
+
+    def __init__(self, path: str, offset: int, length: int) -> None:
+        super().__init__()
+        self._file = open(path, "rb")
+        self._file.seek(offset)
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)[: self._left]
+        n = self._file.readinto(view) if len(view) else 0
+        if len(view) and not n:
+            raise PortalError("file_changed", f"{self._file.name} got shorter after it was hashed; log the artifact again.")
+        self._left -= n
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        # http.client sends a body by reading it in blocks; a larger block than its 8 KiB costs fewer calls.
+        return super().read(max(size, 1 << 20) if size != -1 else -1) or b""
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _put_blob_in_parts(http: HttpClient, project: str, local: LocalFile, parallel: int = PART_PARALLELISM) -> None:
+    """A large file in parts, ``parallel`` at a time, each with its own SHA-256, as the .NET SDK sends it: a repeated
+    call resumes, sending only the parts the portal lacks; a part refused for its digest is hashed and sent once more."""
+    path, size = str(local.local_path), local.entry.size
+    session = http.post("blobs/uploads", {"digest": local.entry.digest, "size": size, "project": project}, idempotent=True)
+    if session.get("alreadyStored") or not session.get("id"):
+        return
+    session_id = session["id"]
+    direct = {p["number"]: p["url"] for p in session.get("partUrls") or []}
+
+    def send(number: int) -> None:
+        offset = (number - 1) * session["partSize"]
+        length = min(session["partSize"], size - offset)
+        if number in direct:
+            _put_direct(http, direct[number], path, offset, length)
+            return
+        for attempt in range(2):
+            with _FileRange(path, offset, length) as part:
+                digest, _ = sha256_stream(part)  # type: ignore[arg-type]
+            try:
+                with http.open("PUT", f"blobs/uploads/{session_id}/parts/{number}", lambda: (_FileRange(path, offset, length), length),  # type: ignore[arg-type, return-value]
+                               {"Content-Type": "application/octet-stream", "X-Part-Sha256": digest}, idempotent=True) as response:
+                    response.read()
+                return
+            except PortalError as error:
+                if error.code != "part_digest_mismatch" or attempt == 1:
+                    raise
+
+    def send_missing(state: dict[str, Any]) -> None:
+        held = {p["number"] for p in state.get("parts") or []}
+        run_all([n for n in range(1, state["partCount"] + 1) if n not in held], send, parallel)
+
+    send_missing(session)
+    try:
+        http.post(f"blobs/uploads/{session_id}/complete")
+    except PortalError as error:
+        if error.code != "parts_missing":
+            raise
+        # A part the portal had to forget (cut short by a dropped connection): send what it lacks, once.
+        send_missing(http.get(f"blobs/uploads/{session_id}"))
+        http.post(f"blobs/uploads/{session_id}/complete")
+
+
+def _put_direct(http: HttpClient, url: str, path: str, offset: int, length: int) -> None:
+    """A part straight to the object store's signed address: never with the portal's token."""
+    import urllib.request
+
+    for attempt in range(http.max_retries + 1):
+        with _FileRange(path, offset, length) as body:
+            request = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Length": str(length), "x-ms-version": "2023-11-03"})
+            try:
+                with urllib.request.urlopen(request, timeout=http.timeout) as response:
+                    response.read()
+                return
+            except urllib.error.HTTPError as error:
+                if attempt < http.max_retries and (error.code >= 500 or error.code in (408, 429)):
+                    http._sleep(attempt, None)
+                    continue
+                raise PortalError(f"http_{error.code}", f"The object store refused a part ({error.code} {error.reason}).", error.code) from None
+            except (urllib.error.URLError, OSError) as error:
+                if attempt < http.max_retries:
+                    http._sleep(attempt, None)
+                    continue
+                raise PortalError("connection_failed", f"Cannot reach the object store: {error}") from None
+
+
 def _put_blob(http: HttpClient, project: str, local: LocalFile) -> None:
+    if local.entry.size >= PART_UPLOAD_THRESHOLD:
+        try:
+            _put_blob_in_parts(http, project, local)
+            return
+        except PortalError as error:
+            if error.status not in (404, 405) or error.code in ("upload_session_not_found", "project_not_found"):
+                raise
+            # A portal without upload sessions: one request, as before.
+
     def body() -> tuple[IO[bytes], int]:
         stream = open(local.local_path, "rb")  # type: ignore[arg-type]
         _check_size(local, os.fstat(stream.fileno()).st_size)

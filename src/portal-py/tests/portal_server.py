@@ -83,6 +83,8 @@ class PortalServer:
             "Storage__Root": str(data / "blobs"),
             "DataProtection__KeysFolder": str(data / "keys"),
             "Jobs__Storage": "InMemory",
+            # The smallest part size the portal allows (S3's 5 MiB), so a test file of a few MiB goes up in several parts.
+            "Storage__UploadPartBytes": str(5 * 1024 * 1024),
             "Jobs__RunServer": "false",
             "RateLimits__TokenCreationsPerMinute": "100000",
             "Logging__LogLevel__Default": "Warning",

@@ -196,6 +196,49 @@ class DigestMismatchTests(PortalTestCase):
 
 
 
+class PartUploadTests(PortalTestCase):
+    def test_a_large_file_goes_up_in_parts_and_comes_back_identical(self) -> None:
+        import portal.transfer as transfer
+
+        data = os.urandom(12 * 1024 * 1024 + 3)
+        self.write("data/large.bin", data)
+        sessions: list[str] = []
+        real = transfer._put_blob_in_parts
+
+        parts: list[str] = []
+
+        def counting(http, project, local, parallel=transfer.PART_PARALLELISM):  # type: ignore[no-untyped-def]
+            sessions.append(local.entry.path)
+            real_open = http.open
+
+            def open_(method, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+                if "/parts/" in path:
+                    parts.append(path.rsplit("/", 1)[-1])
+                return real_open(method, path, *args, **kwargs)
+
+            http.open = open_
+            try:
+                real(http, project, local, parallel)
+            finally:
+                del http.open
+
+        threshold = transfer.PART_UPLOAD_THRESHOLD
+        transfer.PART_UPLOAD_THRESHOLD = 8 * 1024 * 1024
+        transfer._put_blob_in_parts = counting
+        try:
+            with self.init() as run:
+                art = portal.Artifact("large", type="model")
+                art.add_dir(self.scratch / "data")
+                version = run.log_artifact(art)
+        finally:
+            transfer.PART_UPLOAD_THRESHOLD = threshold
+            transfer._put_blob_in_parts = real
+        self.assertEqual(["large.bin"], sessions)
+        self.assertEqual(["1", "2", "3"], sorted(parts))  # 5 MiB parts on the test portal
+        version.download(self.scratch / "out")
+        self.assertEqual(data, (self.scratch / "out" / "large.bin").read_bytes())
+
+
 class VerifyingWriterTests(unittest.TestCase):
     """The client's own check, whatever the portal sends: bytes that do not hash to the digest never become the file."""
 
