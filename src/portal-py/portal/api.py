@@ -33,6 +33,13 @@ class Api:
     def default_project(self) -> Optional[str]:
         return self.settings.project
 
+    def _project(self, project: Optional[str]) -> str:
+        """The project given, else the default one; an error that says how to name one when there is neither."""
+        slug = project or self.settings.project
+        if not slug:
+            raise PortalError(INVALID_ARGUMENT, "no project: pass project=, or set PORTAL_PROJECT.")
+        return slug
+
     def _split(self, spec: str) -> tuple[str, str]:
         """``project/name:ref`` or ``name:ref`` (default project) → (project, ``name:ref``)."""
         if "/" in spec:
@@ -66,7 +73,7 @@ class Api:
 
     def artifacts(self, project: Optional[str] = None, type: Optional[str] = None) -> list[dict[str, Any]]:
         """The artifacts (collections) of a project: ``name``, ``type``, ``versionCount``, ``latestVersion`` …"""
-        project = project or self._split("x")[0]
+        project = self._project(project)
         return self._http.get(f"projects/{quote(project)}/artifacts" + query(type=type))  # type: ignore[no-any-return]
 
     def diff(self, a: str, b: str) -> dict[str, Any]:
@@ -85,12 +92,12 @@ class Api:
 
     def run(self, run_id: str, project: Optional[str] = None) -> dict[str, Any]:
         """A run: ``id``, ``name``, ``jobType``, ``status``, ``config``, ``summary`` …"""
-        project = project or self._split("x")[0]
+        project = self._project(project)
         return self._http.get(f"projects/{quote(project)}/runs/{run_id}")  # type: ignore[no-any-return]
 
     def run_lineage(self, run_id: str, project: Optional[str] = None) -> dict[str, list[dict[str, Any]]]:
         """The versions a run used (``inputs``) and produced (``outputs``)."""
-        project = project or self._split("x")[0]
+        project = self._project(project)
         return self._http.get(f"projects/{quote(project)}/runs/{run_id}/lineage")  # type: ignore[no-any-return]
 
     def lineage(self, spec: str, up: int = 2, down: int = 2) -> dict[str, Any]:

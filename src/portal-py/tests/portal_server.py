@@ -4,7 +4,6 @@ folder, a known bootstrap API token. Used by the test suites (``PortalServer.sha
 from __future__ import annotations
 
 import glob
-import json
 import os
 import secrets
 import shutil
