@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
 class Artifact:
     """A new version in the making: files, folders and references under manifest paths, plus type, metadata and
     description. Nothing is read or sent until :meth:`portal.Run.log_artifact` (files are hashed then, in parallel).
@@ -57,16 +61,25 @@ class Artifact:
             raise PortalError(INVALID_ARGUMENT, f"{local_path} is not a folder.")
         prefix = (name.strip("/") + "/") if name else ""
         added = 0
-        for folder, dirs, files in os.walk(root):
-            dirs.sort()
-            for file in sorted(files):
-                full = os.path.join(folder, file)
-                if not os.path.isfile(full):
-                    continue  # a link to nowhere, a socket …
-                relative = os.path.relpath(full, root).replace(os.sep, "/")
-                self._claim(prefix + relative)
-                self._files[prefix + relative] = full
-                added += 1
+        # scandir tells files from folders without a stat per file; links are followed (a stat for each link).
+        pending = [(root, prefix)]
+        seen = {_identity(os.stat(root))}
+        while pending:
+            folder, relative = pending.pop()
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+            for entry in entries:
+                if entry.is_dir():
+                    identity = _identity(entry.stat())
+                    if identity in seen:
+                        continue  # a link back into a folder already taken: a loop
+                    seen.add(identity)
+                    pending.append((entry.path, relative + entry.name + "/"))
+                elif entry.is_file():  # not a link to nowhere, a socket …
+                    path = relative + entry.name
+                    self._claim(path)
+                    self._files[path] = entry.path
+                    added += 1
         return added
 
     def add_reference(self, uri: str, name: Optional[str] = None, *, digest: Optional[str] = None, size: Optional[int] = None) -> str:

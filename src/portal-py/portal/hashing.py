@@ -114,15 +114,24 @@ def hash_files(
 
     if not paths:
         return []
-    workers = workers or min(32, (os.cpu_count() or 2) * 2)
-    if len(paths) == 1 or workers == 1:
-        return [one(p) for p in paths]
-    from ._workers import run_all
-
     results: list[tuple[str, int]] = [("", 0)] * len(paths)
+    # Files the cache vouches for cost a stat; only the others go to the hashing threads.
+    todo: list[int] = []
+    for i, path in enumerate(paths):
+        if cache is not None:
+            st = os.stat(path)
+            cached = cache.lookup(path, st)
+            if cached is not None:
+                results[i] = (cached, st.st_size)
+                if on_file is not None:
+                    on_file(st.st_size)
+                continue
+        todo.append(i)
 
     def hash_at(i: int) -> None:
         results[i] = one(paths[i])
 
-    run_all(range(len(paths)), hash_at, workers)
+    from ._workers import run_all
+
+    run_all(todo, hash_at, workers or min(32, (os.cpu_count() or 2) * 2))
     return results

@@ -9,6 +9,7 @@ vector file ``tests/manifest-vectors.json`` pins it for both clients.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -19,7 +20,7 @@ BOUNDARY_MASK = 0x3FF
 MAX_PATH_BYTES = 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class ManifestEntry:
     """One file of a version: its path, SHA-256 (lower-case hex) and size; ``ref`` is an external URI whose bytes
     the portal does not hold."""
@@ -89,24 +90,29 @@ def manifest_digest(entries: Iterable[ManifestEntry]) -> str:
     return manifest.hexdigest()
 
 
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+
+
 def path_violation(path: str) -> Optional[str]:
     """Why ``path`` breaks the portal's path rules, or None. Checks the common rules before anything is sent; the
     portal checks them all again (and some more) and names the path when it refuses."""
     if not path:
         return "a path must not be empty"
-    for i, c in enumerate(path):
-        if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0:
-            return f"it contains the control character U+{ord(c):04X} at position {i}"
-        if c == "\\":
-            return f"it contains '\\' at position {i}; separate segments with '/'"
-    if path.startswith("/"):
+    bad = _FORBIDDEN.search(path)
+    if bad is not None:
+        if bad.group() == "\\":
+            return f"it contains '\\' at position {bad.start()}; separate segments with '/'"
+        return f"it contains the control character U+{ord(bad.group()):04X} at position {bad.start()}"
+    if path[0] == "/":
         return "it starts with '/'; paths are relative"
-    for segment in path.split("/"):
-        if segment in ("", ".", ".."):
-            return f"it has an empty, '.' or '..' segment"
-    if not unicodedata.is_normalized("NFC", path):
-        return "it is not in Unicode normal form C (NFC)"
-    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+    if path[-1] == "/" or "//" in path or ("." in path and any(s in (".", "..") for s in path.split("/"))):
+        return "it has an empty, '.' or '..' segment"
+    if not path.isascii():
+        if not unicodedata.is_normalized("NFC", path):
+            return "it is not in Unicode normal form C (NFC)"
+        if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+            return f"it is longer than {MAX_PATH_BYTES} bytes in UTF-8"
+    elif len(path) > MAX_PATH_BYTES:
         return f"it is longer than {MAX_PATH_BYTES} bytes in UTF-8"
     return None
 
