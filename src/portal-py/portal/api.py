@@ -144,6 +144,6 @@ class Api:
     def _record_ambient_use(self, version: ArtifactVersion) -> None:
         run_id = self.settings.run_id
         # A run can only use versions of its own project (PORTAL_PROJECT, when set, names it).
-        if run_id is None or (self.settings.project is not None and self.settings.project != version.project):
+        if run_id is None or (self.settings.run_project is not None and self.settings.run_project != version.project):
             return
         self._use(version.project, run_id, version.id)

@@ -58,6 +58,8 @@ class Settings:
     run_id: Optional[str] = None
     cache_dir: Optional[Path] = None
     max_retries: int = 3
+    #: The project of ``run_id`` (``PORTAL_PROJECT``, which ``portal run exec`` sets with it); None when not given.
+    run_project: Optional[str] = None
 
     @staticmethod
     def resolve(
@@ -89,4 +91,4 @@ class Settings:
             retries = max(0, int(env.get("PORTAL_RETRIES", "3")))
         except ValueError:
             retries = 3
-        return Settings(url.rstrip("/"), token, project, run_id, cache_folder(env), retries)
+        return Settings(url.rstrip("/"), token, project, run_id, cache_folder(env), retries, _non_empty(env.get("PORTAL_PROJECT")))

@@ -196,7 +196,8 @@ def init(
 ) -> Run:
     """Starts a run in ``project`` (default ``PORTAL_PROJECT`` or the login's project) with its job type, name and
     config, recording the git commit and host. Inside ``portal run exec`` (``PORTAL_RUN_ID`` set) it joins that run
-    instead, adding ``config`` to it, so inputs and outputs land on the one run. Use it as a context manager::
+    instead, adding ``config`` to it, so inputs and outputs land on the one run (unless ``project`` names another
+    project than the run's: a run of that project is started then). Use it as a context manager::
 
         with portal.init(project="rag-support", job_type="chunking", config={"chunk_size": 512}) as run:
             run.log({"chunks": 1834}, step=1)
@@ -205,7 +206,8 @@ def init(
     slug = api.settings.project
     if not slug:
         raise PortalError(INVALID_ARGUMENT, "no project: pass project=, set PORTAL_PROJECT, or log in with a default project.")
-    if api.settings.run_id is not None:
+    run_project = api.settings.run_project
+    if api.settings.run_id is not None and (run_project is None or run_project == slug):
         run = Run(api, slug, api._http.get(f"projects/{quote(slug)}/runs/{api.settings.run_id}"), joined=True)
         if config:
             run._patch(config=config)

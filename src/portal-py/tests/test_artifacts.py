@@ -62,6 +62,15 @@ class RoundTripTests(PortalTestCase):
         self.assertEqual((2, 1), (version.last_download.downloaded, version.last_download.up_to_date))
         self.assertEqual(tree(self.scratch / "v"), tree(target))
 
+    def test_a_link_back_into_the_folder_is_not_followed_round(self) -> None:
+        self.write("tree/a/file.txt", b"x")
+        os.symlink(self.scratch / "tree", self.scratch / "tree" / "a" / "loop")
+        os.symlink(self.scratch / "tree" / "a" / "file.txt", self.scratch / "tree" / "link.txt")
+        os.symlink(self.scratch / "nowhere", self.scratch / "tree" / "dangling")
+        art = portal.Artifact("links", type="dataset")
+        self.assertEqual(2, art.add_dir(self.scratch / "tree", name="root"))
+        self.assertEqual(["root/a/file.txt", "root/link.txt"], art.paths)
+
     def test_single_files_take_their_file_name_or_the_name_given(self) -> None:
         a = self.write("x/stats.json", b"{}")
         b = self.write("y/stats.json", b"[]")

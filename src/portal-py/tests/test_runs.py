@@ -98,6 +98,17 @@ class LineageTests(PortalTestCase):
         outer.finish(0)
 
 
+    def test_a_run_of_another_project_is_started_not_joined(self) -> None:
+        other = self.project + "-other"
+        self.admin_api().create_project(other)
+        outer = self.init(job_type="exec")
+        env = self.env(PORTAL_RUN_ID=outer.id)
+        with portal.init(project=other, env=env) as own:
+            self.assertFalse(own.joined)
+            self.assertEqual(other, own.project)
+        outer.finish(0)
+
+
 class ErrorTests(PortalTestCase):
     def test_a_bad_token_is_unauthorized(self) -> None:
         api = portal.Api(self.server.url, "ptl_" + "0123456789abcdef" * 3, env={})
