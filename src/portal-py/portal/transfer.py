@@ -3,6 +3,7 @@ fetch only what differs, many small blobs to a request, every byte verified befo
 from __future__ import annotations
 
 import gzip
+import http.client as http_client
 import io
 import json
 import os
@@ -18,7 +19,7 @@ from typing import IO, Any, Callable, Iterable, Optional, Sequence
 from ._http import HttpClient, chunks, query, quote
 from ._progress import Progress
 from ._workers import run_all
-from .errors import DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
+from .errors import CONNECTION_FAILED, DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
 from .hashing import DigestCache, sha256_file, sha256_stream
 from .manifest import ManifestEntry, changes, manifest_digest, path_violation
 
@@ -291,6 +292,13 @@ def _upload_missing(http: HttpClient, project: str, created: dict[str, Any], fil
     return len(uploads), sum(u.entry.size for u in uploads)
 
 
+def _open_hashed(local: LocalFile) -> IO[bytes]:
+    try:
+        return open(local.local_path, "rb")  # type: ignore[arg-type]
+    except FileNotFoundError:
+        raise PortalError("file_changed", f"{local.local_path} was removed after it was hashed. Nothing of it was stored; log the artifact again.") from None
+
+
 def _check_size(local: LocalFile, actual: int) -> None:
     if actual != local.entry.size:
         raise PortalError("file_changed", f"{local.local_path} changed after it was hashed: it had {local.entry.size:,} bytes then and {actual:,} now. "
@@ -403,7 +411,7 @@ def _put_blob(http: HttpClient, project: str, local: LocalFile) -> None:
             # A portal without upload sessions: one request, as before.
 
     def body() -> tuple[IO[bytes], int]:
-        stream = open(local.local_path, "rb")  # type: ignore[arg-type]
+        stream = _open_hashed(local)
         _check_size(local, os.fstat(stream.fileno()).st_size)
         return stream, local.entry.size
 
@@ -417,7 +425,7 @@ def _put_batch(http: HttpClient, project: str, unit: Sequence[LocalFile]) -> Non
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for local in unit:
-            with open(local.local_path, "rb") as data:  # type: ignore[arg-type]
+            with _open_hashed(local) as data:
                 _check_size(local, os.fstat(data.fileno()).st_size)
                 info = tarfile.TarInfo(local.entry.digest)
                 info.size = local.entry.size
@@ -493,7 +501,7 @@ def _is_up_to_date(target: Path, item: dict[str, Any], cache: Optional[DigestCac
 class _VerifyingWriter:
     """Writes to a temporary file beside the target while hashing; puts it in place only when the digest matches."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, active: Optional[set["_VerifyingWriter"]] = None) -> None:
         import hashlib
 
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -502,6 +510,10 @@ class _VerifyingWriter:
         self.file = os.fdopen(fd, "wb")
         self.hash = hashlib.sha256()
         self.size = 0
+        # The download's writers in flight, so an interrupted download can remove their temporary files.
+        self._active = active
+        if active is not None:
+            active.add(self)
 
     def copy_from(self, stream: IO[bytes]) -> None:
         while True:
@@ -527,8 +539,13 @@ class _VerifyingWriter:
             self.discard()
 
     def discard(self) -> None:
-        if not self.file.closed:
-            self.file.close()
+        if self._active is not None:
+            self._active.discard(self)
+        try:
+            if not self.file.closed:
+                self.file.close()
+        except OSError:
+            pass
         try:
             os.unlink(self.temp)
         except FileNotFoundError:
@@ -592,31 +609,56 @@ def download_version(
     if batch:
         batches.append(batch)
 
+    active: set[_VerifyingWriter] = set()
+
     def fetch_batch(group: list[tuple[dict[str, Any], Path]]) -> None:
-        left_over = _download_batch(http, project, group, written, failures, lock)
+        left_over = _download_batch(http, project, group, written, failures, lock, active)
         with lock:
             large.extend(left_over)
 
     stop = threading.Event()
-    run_all(batches, fetch_batch, min(workers, 4), stop)
+    try:
+        run_all(batches, fetch_batch, min(workers, 4), stop)
+    except BaseException:
+        stop.set()
+        for writer in list(active):
+            writer.discard()
+        progress.close()
+        raise
 
     def fetch_one(pair: tuple[dict[str, Any], Path]) -> None:
         f, target = pair
-        writer = _VerifyingWriter(target)
-        try:
-            path = f"projects/{quote(project)}/versions/{version_id}/file" + query(path=f["path"])
-            with http.open("GET", path, idempotent=True) as response:
-                writer.copy_from(response)
-            writer.finish(f["digest"], f.get("size"), [target], f["path"])
-            written(1, writer.size)
-        except PortalError as error:
-            with lock:
-                failures.append(error)
-        finally:
-            writer.discard()
+        path = f"projects/{quote(project)}/versions/{version_id}/file" + query(path=f["path"])
+        for attempt in range(http.max_retries + 1):
+            writer = _VerifyingWriter(target, active)
+            try:
+                with http.open("GET", path, idempotent=True) as response:
+                    writer.copy_from(response)
+                writer.finish(f["digest"], f.get("size"), [target], f["path"])
+                written(1, writer.size)
+                return
+            except PortalError as error:
+                with lock:
+                    failures.append(error)
+                return
+            except (OSError, http_client.HTTPException) as error:
+                # The answer broke off mid-way: ask again (a read), then give up on this file only.
+                if attempt == http.max_retries:
+                    with lock:
+                        failures.append(PortalError(CONNECTION_FAILED, f"{f['path']}: the download broke off ({error}); the file was not written."))
+                    return
+                http._sleep(attempt, None)
+            finally:
+                writer.discard()
 
     try:
         run_all(large, fetch_one, workers, stop)
+    except BaseException:
+        # Ctrl+C or an unexpected error: leave no temporary file behind (a file already in place is a verified one).
+        stop.set()
+        for writer in list(active):
+            writer.discard()
+        raise
     finally:
         progress.close()
     if cache is not None:
@@ -629,7 +671,8 @@ def download_version(
 
 
 def _download_batch(http: HttpClient, project: str, group: list[tuple[dict[str, Any], Path]],
-                    written: Callable[[int, int], None], failures: list[PortalError], lock: threading.Lock) -> list[tuple[dict[str, Any], Path]]:
+                    written: Callable[[int, int], None], failures: list[PortalError], lock: threading.Lock,
+                    active: Optional[set[_VerifyingWriter]] = None) -> list[tuple[dict[str, Any], Path]]:
     """Fetches a group's blobs in one tar answer; returns what must be fetched file by file instead (blobs the answer
     left out, or all of them when the batch endpoint is not there or the connection broke)."""
     by_digest: dict[str, list[tuple[dict[str, Any], Path]]] = {}
@@ -664,7 +707,7 @@ def _download_batch(http: HttpClient, project: str, group: list[tuple[dict[str, 
                         continue
                     pending.discard(name)
                     pairs = by_digest[name]
-                    writer = _VerifyingWriter(pairs[0][1])
+                    writer = _VerifyingWriter(pairs[0][1], active)
                     try:
                         writer.copy_from(data)
                         writer.finish(name, pairs[0][0].get("size"), [t for _, t in pairs], pairs[0][0]["path"])

@@ -212,5 +212,43 @@ class InterruptTests(PortalTestCase):
         self.assertEqual(tree(self.scratch / "data"), tree(self.scratch / "copy"))
 
 
+    DOWNLOAD_CHILD = textwrap.dedent("""
+        import sys, time
+        sys.path.insert(0, {package!r})
+        import portal, portal.transfer as transfer
+        real = transfer._VerifyingWriter.copy_from
+        def slow(self, stream):
+            self.file.write(stream.read(10))
+            self.file.flush()
+            print("downloading", flush=True)
+            time.sleep(30)
+        transfer._VerifyingWriter.copy_from = slow
+        portal.Api().artifact({spec!r}).download({out!r})
+        print("finished", flush=True)
+    """)
+
+    def test_ctrl_c_during_a_download_leaves_no_partial_file(self) -> None:
+        self.write("data/a.bin", os.urandom(6 * 1024 * 1024))  # single download
+        self.write("data/b.txt", b"small, batched")
+        with self.init() as run:
+            art = portal.Artifact("interrupted-get", type="dataset")
+            art.add_dir(self.scratch / "data")
+            run.log_artifact(art)
+        out = self.scratch / "out"
+        script = self.DOWNLOAD_CHILD.format(package=str(Path(portal.__file__).parents[1]), spec="interrupted-get:latest", out=str(out))
+        child = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, **self.env()}, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: child.poll() is None and child.kill())
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        self.assertEqual("downloading", line.strip(), child.stderr.read() if child.poll() is not None else "")
+        self.assertTrue(list(out.glob(".portal-*.tmp")))  # a temporary file is being written
+        child.send_signal(signal.SIGINT)
+        out_text, err = child.communicate(timeout=60)
+        self.assertIn("KeyboardInterrupt", err)
+        self.assertNotIn("finished", out_text)
+        self.assertEqual([], [p.name for p in out.rglob("*") if p.is_file()])  # no partial, no temporary file
+
+
 if __name__ == "__main__":
     unittest.main()
