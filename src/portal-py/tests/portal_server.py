@@ -38,6 +38,8 @@ class PortalServer:
     """One portal process; ``url``, ``token`` and ``data`` (the folder holding its database and blobs)."""
 
     _shared: Optional["PortalServer"] = None
+    #: Portals this process started and has not stopped yet (also while they are still starting).
+    started: list["PortalServer"] = []
 
     def __init__(self, url: str, token: str, data: Optional[Path], process: Optional[subprocess.Popen] = None) -> None:
         self.url = url
@@ -94,6 +96,7 @@ class PortalServer:
         process = subprocess.Popen(["dotnet", str(dll)], cwd=str(dll.parent), env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         server = PortalServer(url, token, data, process)
+        PortalServer.started.append(server)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -110,6 +113,8 @@ class PortalServer:
         raise RuntimeError(f"the portal did not start at {url}:\n{tail}")
 
     def stop(self) -> None:
+        if self in PortalServer.started:
+            PortalServer.started.remove(self)
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import unittest
 from pathlib import Path
@@ -15,6 +16,16 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
+    # A SIGTERM (test.sh's timeout, CI cancelling) stops the portal this started before exiting; unittest would
+    # take a SystemExit raised inside a test for that test's error and carry on.
+    def terminate(*_: object) -> None:
+        from tests.portal_server import PortalServer
+
+        for server in list(PortalServer.started):
+            server.stop()
+        os._exit(143)
+
+    signal.signal(signal.SIGTERM, terminate)
     os.chdir(PACKAGE)
     sys.path.insert(0, str(PACKAGE))
     suite = unittest.defaultTestLoader.discover("tests", top_level_dir=str(PACKAGE))
