@@ -119,7 +119,8 @@ class Run:
         """Hashes the artifact's files (in parallel; unchanged files from the digest cache), sends the manifest — or a
         patch of the latest version when this machine put it — uploads only the blobs the portal lacks, batched, and
         waits for the commit. When the content equals the latest version, no version is created and that one is
-        returned ("unchanged" is not an error); the run is then recorded as having produced nothing new."""
+        returned ("unchanged" is not an error; ``aliases`` are still moved to it); the run is then recorded as having
+        produced nothing new. ``run.last_put`` tells what happened (status, manifest or patch sent, blobs uploaded)."""
         result = self._put(artifact, aliases, workers)
         self.last_put = result
         return ArtifactVersion(self.api, self.project, result.version, run=self)

@@ -156,7 +156,7 @@ def put_version(
     latest = _try_latest(http, project, name)
     same_type = latest is not None and latest.get("artifactType") == type
     if same_type and latest["manifestDigest"] == local_digest:  # type: ignore[index]
-        return PutResult("unchanged", latest, sent="nothing")  # type: ignore[arg-type]
+        return PutResult("unchanged", _with_aliases(http, project, name, latest, aliases), sent="nothing")  # type: ignore[arg-type]
 
     manifests = ManifestCache(cache_dir)
     created: Optional[dict[str, Any]] = None
@@ -178,7 +178,7 @@ def put_version(
 
     if created["status"] != "pending":
         manifests.save(created["manifestDigest"], entries)
-        return PutResult(created["status"], created.get("version") or {}, sent)
+        return PutResult(created["status"], _with_aliases(http, project, name, created.get("version") or {}, aliases), sent)
 
     version_id = created["versionId"]
     try:
@@ -189,6 +189,17 @@ def put_version(
         raise
     manifests.save(created["manifestDigest"], entries)
     return PutResult(committed["status"], committed["version"], sent, count, size)
+
+
+def _with_aliases(http: HttpClient, project: str, name: str, version: dict[str, Any], aliases: Sequence[str]) -> dict[str, Any]:
+    """An unchanged put still moves the aliases it asked for to the version with that content (as a new version would
+    get them); a protected alias is refused with ``alias_protected`` as at upload. Returns the version as it is now."""
+    missing = [a for a in aliases if a not in (version.get("aliases") or [])]
+    if not missing or not version.get("id"):
+        return version
+    for alias in missing:
+        http.json("PUT", artifact_path(project, name) + f"/aliases/{quote(alias)}", {"version": version["id"]}, idempotent=True)
+    return resolve(http, project, f"{name}:{version['id']}")
 
 
 def _version_fields(type: str, description: Optional[str], metadata: Optional[dict[str, Any]], aliases: Sequence[str], run_id: Optional[str]) -> dict[str, Any]:

@@ -100,6 +100,11 @@ class PutTests(PortalTestCase):
         self.assertEqual(("unchanged", "nothing"), (self.last.status, self.last.sent))
         self.assertEqual(first.id, second.id)
         self.assertEqual(["v0"], [v.version for v in self.api().artifact_versions(f"{self.project}/same")])
+        # Aliases asked for still move to the version with that content.
+        third = self.put("same", aliases=("golden",))
+        self.assertEqual(("unchanged", first.id), (self.last.status, third.id))
+        self.assertIn("golden", third.aliases)
+        self.assertEqual(first.id, self.api().artifact(f"{self.project}/same:golden").id)
 
     def test_a_change_sends_a_patch_and_only_the_changed_blobs(self) -> None:
         for i in range(300):
