@@ -38,6 +38,7 @@ class Artifact:
         self.metadata = metadata
         self._files: dict[str, str] = {}
         self._references: dict[str, ManifestEntry] = {}
+        self._folders: list[str] = []
 
     def _claim(self, path: str) -> None:
         if path in self._files or path in self._references:
@@ -60,6 +61,7 @@ class Artifact:
         if not os.path.isdir(root):
             raise PortalError(INVALID_ARGUMENT, f"{local_path} is not a folder.")
         prefix = (name.strip("/") + "/") if name else ""
+        self._folders.append(root)
         added = 0
         # scandir tells files from folders without a stat per file; links are followed (a stat for each link).
         pending = [(root, prefix)]

@@ -73,6 +73,15 @@ class DigestCache:
             self._entries[path] = self._identity(st) + [digest]
             self._dirty = True
 
+    def prune(self, folder: str, present: set[str]) -> None:
+        """Forgets files under ``folder`` that are no longer there, so the cache follows the tree, not its history."""
+        prefix = folder.rstrip(os.sep) + os.sep
+        with self._lock:
+            gone = [path for path in self._entries if path.startswith(prefix) and path not in present]
+            for path in gone:
+                del self._entries[path]
+            self._dirty = self._dirty or bool(gone)
+
     def save(self) -> None:
         if self._file is None or not self._dirty:
             return

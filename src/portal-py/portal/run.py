@@ -136,6 +136,9 @@ class Run:
         finally:
             progress.close()
         if cache is not None:
+            present = set(local)
+            for folder in artifact._folders:
+                cache.prune(folder, present)
             cache.save()
         return put_version(self.api._http, self.project, artifact.name, artifact.type, artifact._local_files(hashes),
                            description=artifact.description, metadata=artifact.metadata, aliases=aliases, run_id=self.id,

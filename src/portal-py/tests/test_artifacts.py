@@ -136,6 +136,9 @@ class PutTests(PortalTestCase):
         self.write("data/new.txt", b"new")
         self.put("cached")
         self.assertEqual("committed", self.last.status)
+        path.unlink()
+        self.put("cached")
+        self.assertNotIn(str(path), cache_file.read_text())  # files gone from the folder leave the cache
 
     def test_a_file_changed_after_hashing_is_refused_and_no_version_is_left(self) -> None:
         self.write("data/a.txt", b"a" * 100)
