@@ -31,6 +31,7 @@ class Api:
 
     @property
     def default_project(self) -> Optional[str]:
+        """The project used when a spec or call names none (argument, ``PORTAL_PROJECT`` or the login's)."""
         return self.settings.project
 
     def _project(self, project: Optional[str]) -> str:
@@ -116,9 +117,11 @@ class Api:
     # -- projects ----------------------------------------------------------------------------------------------------
 
     def projects(self) -> list[dict[str, Any]]:
+        """The projects you are a member of (site admins: all): ``slug``, ``name``, ``role`` …"""
         return self._http.get("projects")  # type: ignore[no-any-return]
 
     def create_project(self, slug: str, name: Optional[str] = None, description: Optional[str] = None) -> dict[str, Any]:
+        """Creates a project (``slug``: ``[a-z0-9-]{1,64}``); you become its admin."""
         body = {"slug": slug, "name": name or slug}
         if description:
             body["description"] = description

@@ -40,6 +40,7 @@ class RunSummary(MutableMapping[str, Any]):
         return len(self._values)
 
     def update(self, other: Any = (), **kwargs: Any) -> None:  # type: ignore[override]
+        """Sends every given key in one request; a value of None removes the key."""
         values = dict(other, **kwargs)
         if values:
             self._run._patch(summary=values)

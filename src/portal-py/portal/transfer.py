@@ -69,6 +69,7 @@ class DownloadResult:
 
 
 def artifact_path(project: str, name: str) -> str:
+    """The API path of an artifact (a collection of versions)."""
     return f"projects/{quote(project)}/artifacts/{quote(name)}"
 
 
@@ -89,6 +90,7 @@ class ManifestCache:
         self.folder = cache_dir / "manifests" if cache_dir is not None else None
 
     def load(self, digest: str) -> Optional[list[ManifestEntry]]:
+        """The entries of manifest ``digest`` when cached and they really hash to it, else None."""
         if self.folder is None:
             return None
         try:
@@ -107,6 +109,7 @@ class ManifestCache:
             return None
 
     def save(self, digest: str, entries: Iterable[ManifestEntry]) -> None:
+        """Remembers ``entries`` under their digest, keeping the most recent few."""
         if self.folder is None:
             return
         try:
