@@ -12,16 +12,12 @@ import tempfile
 import unittest
 import uuid
 from pathlib import Path
-from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import portal  # noqa: E402
 
 from .portal_server import PortalServer  # noqa: E402
-
-VECTORS = Path(__file__).resolve().parents[3] / "tests" / "manifest-vectors.json"
-
 
 class PortalTestCase(unittest.TestCase):
     """Gives each test class a project on the shared test portal and each test a scratch folder and a clean
@@ -120,7 +116,3 @@ def free_port() -> int:
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` by relative path, with its bytes."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def optional(value: Optional[str]) -> str:
-    return value or ""
