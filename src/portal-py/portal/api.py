@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from ._http import HttpClient, query, quote
 from .artifact import ArtifactVersion
 from .config import Settings
 from .errors import INVALID_ARGUMENT, PortalError
 from .hashing import DigestCache
-from .transfer import resolve
+from .transfer import PutResult, put_artifact, resolve
+
+if TYPE_CHECKING:
+    from .artifact import Artifact
 
 
 class Api:
@@ -88,6 +91,17 @@ class Api:
         if reason:
             body["reason"] = reason
         return self._http.json("PUT", f"projects/{quote(version.project)}/artifacts/{quote(version.name)}/aliases/{quote(alias)}", body, idempotent=True)  # type: ignore[no-any-return]
+
+    def log_artifact(self, artifact: "Artifact", project: Optional[str] = None, aliases: Sequence[str] = (), workers: int = 8) -> ArtifactVersion:
+        """Logs an artifact outside a run (as ``portal artifact put``): inside ``portal run exec`` it is recorded as
+        produced by that run. Inside your own run, use :meth:`portal.Run.log_artifact` instead."""
+        slug = self._project(project)
+        run_id = self.settings.run_id if self.settings.run_project in (None, slug) else None
+        result = put_artifact(self, slug, artifact, aliases, run_id, workers)
+        self.last_put = result
+        return ArtifactVersion(self, slug, result.version)
+
+    last_put: Optional[PutResult] = None
 
     # -- runs and lineage --------------------------------------------------------------------------------------------
 

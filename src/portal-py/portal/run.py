@@ -10,9 +10,7 @@ from ._http import quote
 from .api import Api
 from .artifact import Artifact, ArtifactVersion
 from .errors import INVALID_ARGUMENT, PortalError
-from ._progress import Progress
-from .hashing import hash_files
-from .transfer import PutResult, put_version, resolve
+from .transfer import PutResult, put_artifact, resolve
 
 
 class RunSummary(MutableMapping[str, Any]):
@@ -129,21 +127,7 @@ class Run:
     last_put: Optional[PutResult] = None
 
     def _put(self, artifact: Artifact, aliases: Sequence[str], workers: int) -> PutResult:
-        cache = self.api._digest_cache()
-        local = list(artifact._files.values())
-        progress = Progress("hashing", len(local), 0)
-        try:
-            hashes = hash_files(local, cache, workers=workers, on_file=lambda size: progress.advance(1, size))
-        finally:
-            progress.close()
-        if cache is not None:
-            present = set(local)
-            for folder in artifact._folders:
-                cache.prune(folder, present)
-            cache.save()
-        return put_version(self.api._http, self.project, artifact.name, artifact.type, artifact._local_files(hashes),
-                           description=artifact.description, metadata=artifact.metadata, aliases=aliases, run_id=self.id,
-                           cache_dir=self.api.settings.cache_dir, workers=workers)
+        return put_artifact(self.api, self.project, artifact, aliases, self.id, workers)
 
     def lineage(self) -> dict[str, list[dict[str, Any]]]:
         """The versions this run used (``inputs``) and produced (``outputs``)."""

@@ -20,6 +20,7 @@ from ._http import HttpClient, chunks, query, quote
 from ._progress import Progress
 from ._workers import run_all
 from .errors import CONNECTION_FAILED, DIGEST_MISMATCH, INVALID_ARGUMENT, PortalError
+from . import hashing
 from .hashing import DigestCache, sha256_file, sha256_stream
 from .manifest import ManifestEntry, changes, manifest_digest, path_violation
 
@@ -203,6 +204,26 @@ def _with_aliases(http: HttpClient, project: str, name: str, version: dict[str, 
     for alias in missing:
         http.json("PUT", artifact_path(project, name) + f"/aliases/{quote(alias)}", {"version": version["id"]}, idempotent=True)
     return resolve(http, project, f"{name}:{version['id']}")
+
+
+def put_artifact(api: Any, project: str, artifact: Any, aliases: Sequence[str], run_id: Optional[str], workers: int) -> PutResult:
+    """Hashes an :class:`~portal.Artifact`'s files (in parallel; unchanged ones from the digest cache, which then
+    forgets files gone from its folders) and puts the version (:func:`put_version`)."""
+    cache = api._digest_cache()
+    local = list(artifact._files.values())
+    progress = Progress("hashing", len(local), 0)
+    try:
+        hashes = hashing.hash_files(local, cache, workers=workers, on_file=lambda size: progress.advance(1, size))
+    finally:
+        progress.close()
+    if cache is not None:
+        present = set(local)
+        for folder in artifact._folders:
+            cache.prune(folder, present)
+        cache.save()
+    return put_version(api._http, project, artifact.name, artifact.type, artifact._local_files(hashes),
+                       description=artifact.description, metadata=artifact.metadata, aliases=aliases, run_id=run_id,
+                       cache_dir=api.settings.cache_dir, workers=workers)
 
 
 def _version_fields(type: str, description: Optional[str], metadata: Optional[dict[str, Any]], aliases: Sequence[str], run_id: Optional[str]) -> dict[str, Any]:

@@ -145,7 +145,7 @@ class PutTests(PortalTestCase):
         with self.init() as run:
             art = portal.Artifact("racy", type="dataset")
             art.add_dir(self.scratch / "data")
-            import portal.run as run_module
+            import portal.hashing as run_module
 
             real = run_module.hash_files
 

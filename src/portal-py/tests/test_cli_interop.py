@@ -72,3 +72,25 @@ class RunExecTests(PortalTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ModuleCommandTests(PortalTestCase):
+    """``python3 -m portal put|get``, the CLI's two transfer commands for machines without .NET."""
+
+    def run_module(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **self.env(), "PYTHONPATH": str(Path(portal.__file__).parents[1])}
+        return subprocess.run([sys.executable, "-m", "portal", *args], env=env, capture_output=True, text=True, timeout=120)
+
+    def test_put_get_and_an_error(self) -> None:
+        self.write("tree/a.txt", b"a")
+        self.write("tree/sub/b.txt", b"b")
+        first = self.run_module("put", str(self.scratch / "tree"), "-n", "tree", "-t", "dataset", "-a", "staging")
+        self.assertEqual((0, "tree:v0"), (first.returncode, first.stdout.strip()), first.stderr)
+        again = self.run_module("put", str(self.scratch / "tree"), "-n", "tree", "-t", "dataset")
+        self.assertIn("no new version", again.stdout)
+        got = self.run_module("get", "tree:staging", "-o", str(self.scratch / "copy"))
+        self.assertEqual(0, got.returncode, got.stderr)
+        self.assertEqual(tree(self.scratch / "tree"), tree(self.scratch / "copy"))
+        missing = self.run_module("get", "nothing:latest", "-o", str(self.scratch / "x"))
+        self.assertEqual(1, missing.returncode)
+        self.assertIn("(artifact_not_found)", missing.stderr)
