@@ -502,19 +502,30 @@ def list_files(http: HttpClient, project: str, version_id: str, workers: int = 8
     return files
 
 
-def _safe_target(root: Path, path: str) -> Path:
-    why = path_violation(path)
-    if why is not None:
-        raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: {why}")
-    target = root.joinpath(*path.split("/"))
-    # No link inside the folder may lead the write elsewhere.
-    real_root = os.path.realpath(root)
-    parent = os.path.realpath(target.parent)
-    if parent != real_root and not parent.startswith(real_root + os.sep):
-        raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: a symbolic link in {root} leads outside it")
-    if target.is_symlink():
-        raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: {target} is a symbolic link")
-    return target
+class _SafeTargets:
+    """Where each path of a version goes under ``root``, refusing any that would land outside it — through ``..``, an
+    absolute path or a symbolic link inside the folder. Each folder's real location is looked up once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self._checked: dict[Path, bool] = {}
+
+    def __call__(self, path: str) -> Path:
+        why = path_violation(path)
+        if why is not None:
+            raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: {why}")
+        target = self.root.joinpath(*path.split("/"))
+        inside = self._checked.get(target.parent)
+        if inside is None:
+            parent = os.path.realpath(target.parent)
+            inside = parent == self.real_root or parent.startswith(self.real_root + os.sep)
+            self._checked[target.parent] = inside
+        if not inside:
+            raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: a symbolic link in {self.root} leads outside it")
+        if target.is_symlink():
+            raise PortalError(INVALID_ARGUMENT, f"refusing to write {path!r}: {target} is a symbolic link")
+        return target
 
 
 def _is_up_to_date(target: Path, item: dict[str, Any], cache: Optional[DigestCache]) -> bool:
@@ -540,9 +551,12 @@ class _VerifyingWriter:
     def __init__(self, target: Path, active: Optional[set["_VerifyingWriter"]] = None) -> None:
         import hashlib
 
-        target.parent.mkdir(parents=True, exist_ok=True)
         # A short name of its own, so a target name up to the file-system limit still round-trips.
-        fd, self.temp = tempfile.mkstemp(prefix=".portal-", suffix=".tmp", dir=target.parent)
+        try:
+            fd, self.temp = tempfile.mkstemp(prefix=".portal-", suffix=".tmp", dir=target.parent)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.temp = tempfile.mkstemp(prefix=".portal-", suffix=".tmp", dir=target.parent)
         self.file = os.fdopen(fd, "wb")
         self.hash = hashlib.sha256()
         self.size = 0
@@ -612,7 +626,8 @@ def download_version(
     result.references = sum(1 for f in listed if f.get("ref"))
     files = [f for f in listed if not f.get("ref")]
     # Every path is checked before anything is written, so a broken manifest leaves the folder untouched.
-    targets = [(f, _safe_target(root, f["path"])) for f in files]
+    safe_target = _SafeTargets(root)
+    targets = [(f, safe_target(f["path"])) for f in files]
     root.mkdir(parents=True, exist_ok=True)
 
     needed = [(f, t) for f, t in targets if not _is_up_to_date(t, f, cache)]
