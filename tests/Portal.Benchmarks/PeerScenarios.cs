@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Portal.TestCommon;
 
 namespace Portal.Benchmarks;
 
 /// <summary>
 /// The portal CLI side by side with the tools a user could pick instead, on the same freshly generated trees in one
-/// run: restic (backup/restore), git (add+commit, status, clone), openssl (hashing) and cp. Every command is a child
+/// run: restic (backup/restore), git (add+commit, status, clone), openssl (hashing) and cp; and the Python client
+/// (<c>python3 -m portal put|get</c>, into a project of its own so its uploads are not found already present). Every command is a child
 /// process timed from start to exit; its peak RSS comes from GNU time, the server's from this process's VmHWM
 /// (reset before each case). Peers missing from the machine are reported and skipped
 /// (<c>infra/scripts/install-peers.sh</c> installs them).
@@ -25,7 +27,7 @@ public static class PeerScenarios
         var root = Directory.CreateTempSubdirectory("portal-peers-").FullName;
         try
         {
-            var peers = new Peers(root, context);
+            var peers = new Peers(root, context, await context.App.Data.CreateProjectWithTeamAsync());
             await peers.PrepareAsync();
             BenchContext.Report(Scenario, "load_at_start", BenchContext.LoadAverage(), "load1");
             await SmallFilesAsync(peers, Path.Combine(root, "small"), files);
@@ -57,6 +59,8 @@ public static class PeerScenarios
 
         var put = await peers.PortalPutAsync("small", tree, "small", freshCache: true);
         var get = await peers.PortalGetAsync("small", "small", Path.Combine(folder, "portal-get"));
+        var pythonPut = await peers.PythonPutAsync("small", tree, "small", freshCache: true);
+        var pythonGet = await peers.PythonGetAsync("small", "small", Path.Combine(folder, "python-get"));
         var gitCommit = await peers.GitCommitAsync("small", tree);
         var gitClone = await peers.GitCloneAsync("small", tree, Path.Combine(folder, "git-clone"));
         var resticBackup = await peers.ResticBackupAsync("small", tree);
@@ -66,6 +70,8 @@ public static class PeerScenarios
         Ratio("small.get_vs_git_clone", get, gitClone, null);
         Ratio("small.put_vs_git_add_commit", put, gitCommit, "goal <= 1");
         Ratio("small.put_vs_restic_backup", put, resticBackup, null);
+        Ratio("small.python_put_vs_cli_put", pythonPut, put, "goal <= 2");
+        Ratio("small.python_get_vs_cli_get", pythonGet, get, null);
 
         // Ten files change: the digest cache knows the rest, as git's index does.
         foreach (var path in paths.Take(10))
@@ -73,10 +79,14 @@ public static class PeerScenarios
         var changed = await peers.PortalPutAsync("small_10_changed", tree, "small", freshCache: false);
         var gitChanged = await peers.GitCommitAsync("small_10_changed", tree);
         Ratio("small_10_changed.put_vs_git_commit", changed, gitChanged, "goal: put < 1.5 s");
+        var pythonChanged = await peers.PythonPutAsync("small_10_changed", tree, "small", freshCache: false);
+        Ratio("small_10_changed.python_put_vs_cli_put", pythonChanged, changed, null);
 
         var unchanged = await peers.PortalPutAsync("small_unchanged", tree, "small", freshCache: false);
         var gitStatus = await peers.GitStatusAsync("small_unchanged", tree);
         Ratio("small_unchanged.put_vs_git_status", unchanged, gitStatus, "goal: put < 1 s");
+        var pythonUnchanged = await peers.PythonPutAsync("small_unchanged", tree, "small", freshCache: false);
+        Ratio("small_unchanged.python_put_vs_cli_put", pythonUnchanged, unchanged, "goal: python put < 1.5 s");
         Directory.Delete(folder, recursive: true);
     }
 
@@ -98,6 +108,8 @@ public static class PeerScenarios
         var put = await peers.PortalPutAsync("large", tree, "large", freshCache: true);
         var hash = await peers.OpensslAsync("large", tree);
         var get = await peers.PortalGetAsync("large", "large", Path.Combine(folder, "portal-get"));
+        var pythonPut = await peers.PythonPutAsync("large", tree, "large", freshCache: true);
+        var pythonGet = await peers.PythonGetAsync("large", "large", Path.Combine(folder, "python-get"));
         var copy = await peers.CopyAsync("large", tree, Path.Combine(folder, "cp"));
         var resticBackup = await peers.ResticBackupAsync("large", tree);
         var resticRestore = await peers.ResticRestoreAsync("large", Path.Combine(folder, "restic-restore"));
@@ -106,6 +118,8 @@ public static class PeerScenarios
         Ratio("large.put_vs_restic_backup", put, resticBackup, null);
         Ratio("large.get_vs_cp", get, copy, "goal <= 1.5");
         Ratio("large.get_vs_restic_restore", get, resticRestore, null);
+        Ratio("large.python_put_vs_cli_put", pythonPut, put, "goal <= 1.5");
+        Ratio("large.python_get_vs_cli_get", pythonGet, get, null);
         Directory.Delete(folder, recursive: true);
     }
 
@@ -124,7 +138,7 @@ public static class PeerScenarios
             : fallback;
 
     /// <summary>The commands of one run, each timed as a child process.</summary>
-    private sealed class Peers(string root, BenchContext context)
+    private sealed class Peers(string root, BenchContext context, TestProject pythonTeam)
     {
         private readonly string _cli = Path.Combine(root, "cli", "portal.dll");
         private readonly string _resticRepository = Path.Combine(root, "restic-repository");
@@ -135,6 +149,17 @@ public static class PeerScenarios
             ["PORTAL_PROJECT"] = context.Team.Project.Slug,
             ["PORTAL_CONFIG_DIR"] = Path.Combine(root, "portal-config"),
         };
+
+        private readonly Dictionary<string, string> _pythonEnvironment = new()
+        {
+            ["PORTAL_URL"] = context.BaseUrl,
+            ["PORTAL_TOKEN"] = pythonTeam.Contributor.Token,
+            ["PORTAL_PROJECT"] = pythonTeam.Project.Slug,
+            ["PORTAL_CONFIG_DIR"] = Path.Combine(root, "portal-config"),
+        };
+
+        /// <summary>The Python client's folder (<c>src/portal-py</c>) when python3 is on the machine.</summary>
+        private string? _pythonPackage;
 
         private readonly Dictionary<string, string> _resticEnvironment = new()
         {
@@ -174,6 +199,36 @@ public static class PeerScenarios
                 Console.Error.WriteLine("restic, git or openssl is missing: install them with infra/scripts/install-peers.sh; their figures are skipped");
             if (_restic)
                 await RequireAsync(await RunAsync("restic", ["init", "--quiet"], null, _resticEnvironment), "restic init");
+            if (Exists("python3"))
+                _pythonPackage = Path.Combine(repository.FullName, "src", "portal-py");
+            else
+                Console.Error.WriteLine("python3 is missing: the Python client's figures are skipped");
+        }
+
+        /// <summary><c>python3 -m portal put</c>, with the same cache rule as <see cref="PortalPutAsync"/>.</summary>
+        public async Task<double?> PythonPutAsync(string @case, string tree, string artifact, bool freshCache)
+        {
+            if (_pythonPackage is null)
+                return null;
+            var cache = Path.Combine(root, $"python-cache-{artifact}");
+            if (freshCache && Directory.Exists(cache))
+                Directory.Delete(cache, recursive: true);
+            var environment = new Dictionary<string, string>(_pythonEnvironment) { ["PORTAL_CACHE_DIR"] = cache, ["PYTHONPATH"] = _pythonPackage };
+            return await TimedAsync(@case, "python_put", "python3", ["-m", "portal", "put", tree, "-n", artifact, "-t", "dataset"], environment, server: true);
+        }
+
+        public async Task<double?> PythonGetAsync(string @case, string artifact, string target)
+        {
+            if (_pythonPackage is null)
+                return null;
+            var environment = new Dictionary<string, string>(_pythonEnvironment)
+            {
+                ["PORTAL_CACHE_DIR"] = Path.Combine(root, $"python-cache-{Guid.NewGuid():N}"),
+                ["PYTHONPATH"] = _pythonPackage,
+            };
+            var seconds = await TimedAsync(@case, "python_get", "python3", ["-m", "portal", "get", $"{artifact}:latest", "-o", target], environment, server: true);
+            Directory.Delete(target, recursive: true);
+            return seconds;
         }
 
         public async Task<double?> PortalPutAsync(string @case, string tree, string artifact, bool freshCache)
