@@ -29,6 +29,7 @@ public static class ArtifactsServiceCollectionExtensions
         services.AddScoped<ArtifactCatalog>();
         services.AddScoped<VersionFiles>();
         services.AddScoped<VersionDiff>();
+        services.AddScoped<VersionSpecs>();
         services.AddScoped<ContainingVersions>();
         services.AddScoped<VersionContent>();
         services.AddScoped<Data.IDemoDataContributor, DemoArtifacts>();

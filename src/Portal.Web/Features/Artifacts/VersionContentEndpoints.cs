@@ -64,10 +64,11 @@ public static class VersionContentEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "application/x-tar")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/projects/{slug}/diff", (string slug, Guid from, Guid to, string? toProject, string? change, string? continuation, int? limit, ClaimsPrincipal user, VersionDiff diff, CancellationToken ct) =>
-                diff.DiffAsync(user, slug, from, toProject ?? slug, to, change, continuation, limit ?? 500, ct))
+        api.MapGet("/projects/{slug}/diff", async (string slug, string from, string to, string? toProject, string? change, string? continuation, int? limit, ClaimsPrincipal user, VersionSpecs specs, VersionDiff diff, CancellationToken ct) =>
+                await diff.DiffAsync(user, slug, await specs.ResolveAsync(user, slug, from, ct), toProject ?? slug, await specs.ResolveAsync(user, toProject ?? slug, to, ct),
+                    change, continuation, limit ?? 500, ct))
             .WithTags("Version contents").WithName("DiffVersions")
-            .WithSummary("Changes from one version to another (any artifacts; toProject for a version in another project): added, removed, modified, renamed.")
+            .WithSummary("Changes from one version to another (any artifacts; toProject for a version in another project): added, removed, modified, renamed. Versions are named by id, artifact:vN, artifact:alias or artifact:digest.")
             .Produces<VersionDiffResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 

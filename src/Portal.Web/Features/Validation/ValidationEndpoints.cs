@@ -1,3 +1,4 @@
+using Portal.Core.Features.Artifacts;
 using System.Security.Claims;
 using System.Text;
 using Portal.Client.Models;
@@ -54,8 +55,8 @@ public static class ValidationEndpoints
             .Produces<CompareReportResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        project.MapGet("/compare-reports", (string slug, Guid from, Guid to, string? keyColumn, ClaimsPrincipal user, CompareReports reports, CancellationToken ct) =>
-                reports.FindAsync(user, slug, from, to, keyColumn, ct))
+        project.MapGet("/compare-reports", async (string slug, string from, string to, string? keyColumn, ClaimsPrincipal user, VersionSpecs specs, CompareReports reports, CancellationToken ct) =>
+                await reports.FindAsync(user, slug, await specs.ResolveAsync(user, slug, from, ct), await specs.ResolveAsync(user, slug, to, ct), keyColumn, ct))
             .WithName("FindCompareReport").WithSummary("The compare report of two versions (the automatic one unless keyColumn is given).")
             .Produces<CompareReportResponse>().ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -72,8 +73,8 @@ public static class ValidationEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/html").ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
-        project.MapGet("/row-diff", (string slug, Guid from, Guid to, string path, string? oldPath, string? keyColumn, int? samples, ClaimsPrincipal user, CompareReports reports, CancellationToken ct) =>
-                reports.DiffRowsAsync(user, slug, from, to, path, oldPath, keyColumn, samples ?? 100, ct))
+        project.MapGet("/row-diff", async (string slug, string from, string to, string path, string? oldPath, string? keyColumn, int? samples, ClaimsPrincipal user, VersionSpecs specs, CompareReports reports, CancellationToken ct) =>
+                await reports.DiffRowsAsync(user, slug, await specs.ResolveAsync(user, slug, from, ct), await specs.ResolveAsync(user, slug, to, ct), path, oldPath, keyColumn, samples ?? 100, ct))
             .WithName("DiffFileRows").WithSummary("Row-level changes of one CSV/TSV/JSONL file between two versions, computed now (keyed by keyColumn, an id-like column, or content).")
             .Produces<RowDiffResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return api;

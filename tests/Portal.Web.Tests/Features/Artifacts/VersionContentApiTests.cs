@@ -161,6 +161,38 @@ public abstract class VersionContentApiTests(PortalApp app)
     }
 
     [SkippableFact]
+    public async Task Diffs_and_compare_reports_take_versions_by_name_alias_digest_or_id()
+    {
+        app.SkipIfUnavailable();
+        var files = SampleFiles();
+        var (team, v0, _) = await StoreAsync(files);
+        var changed = new Dictionary<string, string>(files) { ["faq/shipping.md"] = "Shipping takes 3 days." };
+        var v1 = await TestManifests.StoreCommittedVersionAsync(app.Services, team.Project.Id, "docs", changed.Select(f => TestManifests.Entry(f.Key, f.Value)), "documents");
+        var contributor = app.ClientWithToken(team.Contributor.Token);
+        (await contributor.PutAsJsonAsync($"/api/v1/projects/{team.Slug}/artifacts/docs/aliases/golden", new SetAliasRequest("v1"))).EnsureSuccessStatusCode();
+        var second = await (await contributor.GetAsync($"/api/v1/projects/{team.Slug}/artifacts/docs/versions/v1")).ReadOkAsync<ArtifactVersionResponse>();
+        var client = app.ClientWithToken(team.Viewer.Token);
+        var byId = await (await client.GetAsync($"/api/v1/projects/{team.Slug}/diff?from={v0}&to={v1}")).ReadOkAsync<VersionDiffResponse>();
+
+        foreach (var (from, to) in new[] { ("docs:v0", "docs:v1"), ("docs:v0", "docs:golden"), ($"{v0}", $"docs:{second.ManifestDigest}") })
+        {
+            var diff = await (await client.GetAsync($"/api/v1/projects/{team.Slug}/diff?from={Uri.EscapeDataString(from)}&to={Uri.EscapeDataString(to)}")).ReadOkAsync<VersionDiffResponse>();
+            Assert.Equal(byId.Summary, diff.Summary);
+        }
+        var rows = await client.GetAsync($"/api/v1/projects/{team.Slug}/row-diff?from=docs:v0&to=docs:golden&path=faq/shipping.md");
+        Assert.NotEqual(HttpStatusCode.NotFound, rows.StatusCode);
+        var noReport = await client.GetAsync($"/api/v1/projects/{team.Slug}/compare-reports?from=docs:v0&to=docs:v1");
+        await noReport.AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.CompareReportNotFound);
+
+        await (await client.GetAsync($"/api/v1/projects/{team.Slug}/diff?from=docs&to=docs:v1")).AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        await (await client.GetAsync($"/api/v1/projects/{team.Slug}/diff?from=docs:v0&to=docs:v9")).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.VersionNotFound);
+        await (await client.GetAsync($"/api/v1/projects/{team.Slug}/diff?from=docs:v0&to=manuals:v0")).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.ArtifactNotFound);
+        var other = await app.Data.CreateProjectWithTeamAsync();
+        var elsewhere = await app.ClientWithToken(other.Admin.Token).GetAsync($"/api/v1/projects/{other.Slug}/diff?from={v0}&to={v1}");
+        await elsewhere.AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.VersionNotFound);
+    }
+
+    [SkippableFact]
     public async Task Strangers_and_other_projects_see_nothing()
     {
         app.SkipIfUnavailable();
