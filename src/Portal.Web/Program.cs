@@ -30,6 +30,8 @@ builder.Services.AddPortalKestrelBuffers();
 builder.Services.AddPortalMemoryTrim(builder.Configuration);
 
 var app = builder.Build();
+if (AdminCommands.IsCommand(args))
+    return await AdminCommands.RunAsync(app.Services, args, Console.Out, Console.Error);
 var role = PortalRoles.Read(app.Configuration);
 
 app.UsePortalPipeline();
@@ -61,6 +63,7 @@ if (role.ServesWeb())
 
 await app.InitializePortalAsync();
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -68,6 +68,29 @@ public sealed class Users(UserManager<PortalUser> userManager, IDbContextFactory
         return (user, generated);
     }
 
+    /// <summary>
+    /// Gives the account a new random password (returned once), lifts a lockout and ends its sign-in sessions. For the
+    /// server's <c>reset-password</c> command, run by whoever holds the server's configuration: a site admin who lost
+    /// the printed password gets back in this way.
+    /// </summary>
+    public async Task<string> ResetPasswordAsync(string email, CancellationToken ct = default)
+    {
+        var user = await userManager.FindByEmailAsync(email.Trim())
+            ?? throw PortalException.NotFound(ErrorCodes.ValidationFailed, $"No account has the e-mail address '{email.Trim()}'.");
+        var password = GeneratePassword();
+        var token = await userManager.GeneratePasswordResetTokenAsync(user);
+        var result = await userManager.ResetPasswordAsync(user, token, password);
+        if (!result.Succeeded)
+            throw PortalException.BadRequest(ErrorCodes.ValidationFailed, string.Join(" ", result.Errors.Select(e => e.Description)));
+        await userManager.SetLockoutEndDateAsync(user, null);
+        await userManager.ResetAccessFailedCountAsync(user);
+        await userManager.UpdateSecurityStampAsync(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Record(clock.GetUtcNow(), null, null, "user.password_reset", "user", user.Id, after: new { user.Email, by = "server command" });
+        await db.SaveChangesAsync(ct);
+        return password;
+    }
+
     public static string GeneratePassword()
     {
         // Satisfies Identity's default rules (upper, lower, digit, symbol) with plenty of entropy.
