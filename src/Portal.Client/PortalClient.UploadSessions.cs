@@ -119,44 +119,33 @@ public sealed partial class PortalClient
 
     private async Task PutPartDirectAsync(Uri url, string filePath, long offset, long length, IProgress<long>? progress, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        HttpResponseMessage response;
+        try
         {
-            var retriesLeft = attempt < MaxRetries;
-            using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new FileRangeContent(filePath, offset, length, progress) };
-            // Azure's Put Block asks for its protocol version; S3 ignores the header.
-            request.Headers.TryAddWithoutValidation("x-ms-version", "2023-11-03");
-            HttpResponseMessage response;
-            try
+            response = await Retries.ExecuteAsync(async token =>
             {
-                response = await DirectHttp.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (ex.InnerException is BlobFileChangedException changed)
-            {
-                throw changed;
-            }
-            catch (HttpRequestException) when (retriesLeft)
-            {
-                await BackOffAsync(attempt, ct).ConfigureAwait(false);
-                continue;
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new PortalApiException(0, PortalApiException.ConnectionFailed, $"Cannot reach the object store at {url.GetLeftPart(UriPartial.Authority)}: {ex.Message}");
-            }
+                using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new FileRangeContent(filePath, offset, length, progress) };
+                // Azure's Put Block asks for its protocol version; S3 ignores the header.
+                request.Headers.TryAddWithoutValidation("x-ms-version", "2023-11-03");
+                return await DirectHttp.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is BlobFileChangedException changed)
+        {
+            throw changed;
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new PortalApiException(0, PortalApiException.ConnectionFailed, $"Cannot reach the object store at {url.GetLeftPart(UriPartial.Authority)}: {ex.Message}");
+        }
 
-            using (response)
-            {
-                if (response.IsSuccessStatusCode)
-                    return;
-                if (retriesLeft && IsTransient(response.StatusCode))
-                {
-                    await BackOffAsync(attempt, ct).ConfigureAwait(false);
-                    continue;
-                }
-                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-                throw new PortalApiException(response.StatusCode, $"http_{(int)response.StatusCode}",
-                    $"The object store refused a part ({(int)response.StatusCode} {response.ReasonPhrase}): {body[..Math.Min(body.Length, 300)]}");
-            }
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+                return;
+            var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            throw new PortalApiException(response.StatusCode, $"http_{(int)response.StatusCode}",
+                $"The object store refused a part ({(int)response.StatusCode} {response.ReasonPhrase}): {body[..Math.Min(body.Length, 300)]}");
         }
     }
 

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace Portal.Client;
 
@@ -47,7 +49,7 @@ public sealed partial class PortalClient : IDisposable
     /// <summary>How many times an idempotent call is retried after the first attempt.</summary>
     public int MaxRetries { get; init; } = 3;
 
-    /// <summary>Delay before the first retry; each further retry doubles it (plus jitter).</summary>
+    /// <summary>Delay before the first retry; each further retry doubles it (plus jitter), unless the portal's <c>Retry-After</c> asks for longer.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
@@ -112,63 +114,69 @@ public sealed partial class PortalClient : IDisposable
     /// <summary>
     /// Sends a request built fresh for every attempt (a request message can be sent only once) and throws
     /// <see cref="PortalApiException"/> for an error answer. The caller disposes the successful response.
+    /// Idempotent calls go through the retry pipeline (<see cref="Retries"/>); the others are sent once.
     /// </summary>
     internal async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, bool idempotent, HttpCompletionOption completion, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        HttpResponseMessage response;
+        try
         {
-            var retriesLeft = idempotent && attempt < MaxRetries;
-            HttpResponseMessage response;
-            using (var request = build())
-            {
-                try
-                {
-                    response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
-                }
-                catch (HttpRequestException ex) when (ex.InnerException is BlobFileChangedException changed)
-                {
-                    // Sending again would read the same changed file: report it as it is.
-                    throw changed;
-                }
-                catch (HttpRequestException) when (retriesLeft)
-                {
-                    await BackOffAsync(attempt, ct).ConfigureAwait(false);
-                    continue;
-                }
-                catch (HttpRequestException ex)
-                {
-                    throw new PortalApiException(0, PortalApiException.ConnectionFailed, $"Cannot reach the portal at {BaseAddress}: {ex.Message}");
-                }
-                catch (TaskCanceledException ex) when (!ct.IsCancellationRequested && retriesLeft && ex.InnerException is TimeoutException)
-                {
-                    await BackOffAsync(attempt, ct).ConfigureAwait(false);
-                    continue;
-                }
-            }
-
-            if (response.IsSuccessStatusCode)
-                return response;
-            if (retriesLeft && IsTransient(response.StatusCode))
-            {
-                response.Dispose();
-                await BackOffAsync(attempt, ct).ConfigureAwait(false);
-                continue;
-            }
-
-            using (response)
-                throw await ToExceptionAsync(response, ct).ConfigureAwait(false);
+            response = idempotent
+                ? await Retries.ExecuteAsync(async token => await SendOnceAsync(build, completion, token).ConfigureAwait(false), ct).ConfigureAwait(false)
+                : await SendOnceAsync(build, completion, ct).ConfigureAwait(false);
         }
+        catch (HttpRequestException ex) when (ex.InnerException is BlobFileChangedException changed)
+        {
+            // Sending again would read the same changed file: report it as it is.
+            throw changed;
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new PortalApiException(0, PortalApiException.ConnectionFailed, $"Cannot reach the portal at {BaseAddress}: {ex.Message}");
+        }
+
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+            throw await ToExceptionAsync(response, ct).ConfigureAwait(false);
     }
 
-    private static bool IsTransient(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-
-    private Task BackOffAsync(int attempt, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> build, HttpCompletionOption completion, CancellationToken ct)
     {
-        // Jitter keeps many parallel uploads that failed together from retrying in lock-step.
-        var delay = RetryDelay * Math.Pow(2, attempt) * (0.8 + Random.Shared.NextDouble() * 0.4);
-        return Task.Delay(delay, ct);
+        using var request = build();
+        return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Exponential back-off with jitter (so many parallel uploads that failed together do not retry in lock-step) on
+    /// connection failures, time-outs, 408, 429 and 5xx, waiting as long as a <c>Retry-After</c> header asks.
+    /// A file that changed under an upload is not retried: sending again would read the same changed file.
+    /// </summary>
+    private ResiliencePipeline<HttpResponseMessage> Retries => _retries ??= new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = TimeProvider }
+        .AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = Math.Max(MaxRetries, 1),
+            ShouldHandle = args => ValueTask.FromResult(MaxRetries > 0 && IsTransient(args.Outcome, args.Context.CancellationToken)),
+            Delay = RetryDelay,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldRetryAfterHeader = true,
+        })
+        .Build();
+
+    private ResiliencePipeline<HttpResponseMessage>? _retries;
+
+    /// <summary>The clock the retry delays wait on (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken ct) => outcome switch
+    {
+        { Exception: HttpRequestException { InnerException: BlobFileChangedException } } => false,
+        { Exception: HttpRequestException } => true,
+        { Exception: TaskCanceledException { InnerException: TimeoutException } } => !ct.IsCancellationRequested,
+        { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests,
+        _ => false,
+    };
 
     private static async Task<PortalApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken ct)
     {

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Cli.Tests.Client;
 
@@ -37,6 +39,55 @@ public sealed class PortalClientTests
 
         Assert.Equal("a@b.c", me.Email);
         Assert.Equal(3, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_retry_waits_as_long_as_retry_after_asks()
+    {
+        var clock = new FakeTimeProvider();
+        var handler = new ScriptedHandler(
+            _ =>
+            {
+                var busy = Status(HttpStatusCode.TooManyRequests, """{"code":"rate_limited","detail":"slow down"}""");
+                busy.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(30));
+                return busy;
+            },
+            _ => Status(HttpStatusCode.OK, """{"id":"u1","email":"a@b.c","displayName":"A","isSiteAdmin":false}""", "application/json"));
+        using var client = new PortalClient(new Uri("http://portal.test"), "ptl_token", handler) { RetryDelay = TimeSpan.FromMilliseconds(1), TimeProvider = clock };
+
+        var me = client.GetMeAsync();
+        await WaitUntilAsync(() => handler.Requests.Count == 1);
+        clock.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(50);
+        Assert.Single(handler.Requests);
+        Assert.False(me.IsCompleted);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("a@b.c", (await me.WaitAsync(TimeSpan.FromSeconds(30))).Email);
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Reads_give_up_after_the_configured_retries_with_the_last_answer()
+    {
+        var handler = new ScriptedHandler(
+            _ => Status(HttpStatusCode.BadGateway),
+            _ => Status(HttpStatusCode.BadGateway),
+            _ => Status(HttpStatusCode.ServiceUnavailable, """{"code":"unavailable","detail":"down for maintenance"}"""));
+        using var client = new PortalClient(new Uri("http://portal.test"), "ptl_token", handler) { RetryDelay = TimeSpan.FromMilliseconds(1), MaxRetries = 2 };
+
+        var error = await Assert.ThrowsAsync<PortalApiException>(() => client.GetMeAsync());
+
+        Assert.Equal(3, handler.Requests.Count);
+        Assert.Equal("unavailable", error.Code);
+        Assert.Equal("down for maintenance", error.Detail);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 600 && !condition(); i++)
+            await Task.Delay(50);
+        Assert.True(condition());
     }
 
     [Fact]

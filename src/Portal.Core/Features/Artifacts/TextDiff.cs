@@ -1,3 +1,6 @@
+using DiffPlex;
+using DiffPlex.Chunkers;
+
 namespace Portal.Core.Features.Artifacts;
 
 public enum DiffOp
@@ -17,13 +20,14 @@ public sealed record SideBySideRow(DiffLine? Left, DiffLine? Right);
 public sealed record DiffHunk(int Skipped, IReadOnlyList<DiffLine> Lines);
 
 /// <summary>
-/// Line diff by Myers' O(ND) algorithm (shortest edit script), after trimming the common head and tail. The edit
-/// distance is bounded by <see cref="MaxEditDistance"/>: past it the middle is reported as removed then added, so a
-/// diff of two unrelated large files costs bounded time and memory instead of quadratic.
+/// Line diffs: DiffPlex (Myers' O(ND) shortest edit script) on what lies between the common head and tail. Its cost
+/// grows with (N+M)·D, so a middle of more than <see cref="MaxMiddleLines"/> lines (two unrelated 256 KB files of
+/// short lines would take minutes) is reported as removed then added: bounded time for any input.
 /// </summary>
 public static class TextDiff
 {
-    public const int MaxEditDistance = 2000;
+    /// <summary>Old plus new lines between the common head and tail that DiffPlex is given (about half a second at worst).</summary>
+    public const int MaxMiddleLines = 20_000;
 
     public static IReadOnlyList<string> SplitLines(string text)
     {
@@ -48,163 +52,48 @@ public static class TextDiff
         var result = new List<DiffLine>(Math.Max(a.Count, b.Count) + 16);
         for (var i = 0; i < head; i++)
             result.Add(new DiffLine(DiffOp.Equal, a[i], i + 1, i + 1));
-        var middle = Myers(a, head, a.Count - tail, b, head, b.Count - tail);
+
         int oldLine = head, newLine = head;
-        foreach (var op in middle)
+        void Equal(int count)
         {
-            switch (op)
-            {
-                case DiffOp.Equal:
-                    result.Add(new DiffLine(DiffOp.Equal, a[oldLine], oldLine + 1, newLine + 1));
-                    oldLine++;
-                    newLine++;
-                    break;
-                case DiffOp.Removed:
-                    result.Add(new DiffLine(DiffOp.Removed, a[oldLine], oldLine + 1, null));
-                    oldLine++;
-                    break;
-                default:
-                    result.Add(new DiffLine(DiffOp.Added, b[newLine], null, newLine + 1));
-                    newLine++;
-                    break;
-            }
+            for (var i = 0; i < count; i++, oldLine++, newLine++)
+                result.Add(new DiffLine(DiffOp.Equal, a[oldLine], oldLine + 1, newLine + 1));
         }
 
-        for (var i = 0; i < tail; i++)
-            result.Add(new DiffLine(DiffOp.Equal, a[oldLine + i], oldLine + i + 1, newLine + i + 1));
+        void Change(int removed, int added)
+        {
+            // Removals before additions, so views pair each old line with the new one at its place.
+            for (var i = 0; i < removed; i++, oldLine++)
+                result.Add(new DiffLine(DiffOp.Removed, a[oldLine], oldLine + 1, null));
+            for (var i = 0; i < added; i++, newLine++)
+                result.Add(new DiffLine(DiffOp.Added, b[newLine], null, newLine + 1));
+        }
+
+        int oldMiddle = a.Count - tail - head, newMiddle = b.Count - tail - head;
+        if (oldMiddle == 0 || newMiddle == 0 || oldMiddle + newMiddle > MaxMiddleLines)
+        {
+            Change(oldMiddle, newMiddle);
+        }
+        else
+        {
+            // Lines hold no '\n' (they were split on it), so joining and splitting on it gives DiffPlex these lines exactly.
+            var blocks = Differ.Instance.CreateDiffs(
+                string.Join('\n', a.Skip(head).Take(oldMiddle)), string.Join('\n', b.Skip(head).Take(newMiddle)),
+                ignoreWhiteSpace: false, ignoreCase: false, Lines).DiffBlocks;
+            foreach (var block in blocks)
+            {
+                Equal(head + block.DeleteStartA - oldLine);
+                Change(block.DeleteCountA, block.InsertCountB);
+            }
+
+            Equal(a.Count - tail - oldLine);
+        }
+
+        Equal(tail);
         return result;
     }
 
-    /// <summary>The edit script of a[aStart..aEnd) → b[bStart..bEnd), as one op per output line, removals before additions at a change.</summary>
-    private static List<DiffOp> Myers(IReadOnlyList<string> a, int aStart, int aEnd, IReadOnlyList<string> b, int bStart, int bEnd)
-    {
-        var n = aEnd - aStart;
-        var m = bEnd - bStart;
-        var ops = new List<DiffOp>(n + m);
-        if (n == 0 || m == 0)
-        {
-            ops.AddRange(Enumerable.Repeat(DiffOp.Removed, n));
-            ops.AddRange(Enumerable.Repeat(DiffOp.Added, m));
-            return ops;
-        }
-
-        var max = Math.Min(n + m, MaxEditDistance);
-        var offset = max + 1;
-        var v = new int[2 * max + 3];
-        // trace[d] is v after step d, restricted to diagonals -d..d, so the whole trace is O(D²) rather than O((N+M)·D).
-        var trace = new List<int[]>();
-        var found = -1;
-        for (var d = 0; d <= max && found < 0; d++)
-        {
-            for (var k = -d; k <= d; k += 2)
-            {
-                int x;
-                if (k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]))
-                    x = v[offset + k + 1];
-                else
-                    x = v[offset + k - 1] + 1;
-                var y = x - k;
-                while (x < n && y < m && string.Equals(a[aStart + x], b[bStart + y], StringComparison.Ordinal))
-                {
-                    x++;
-                    y++;
-                }
-
-                v[offset + k] = x;
-                if (x >= n && y >= m)
-                {
-                    found = d;
-                    break;
-                }
-            }
-
-            var snapshot = new int[2 * d + 1];
-            Array.Copy(v, offset - d, snapshot, 0, 2 * d + 1);
-            trace.Add(snapshot);
-        }
-
-        if (found < 0)
-        {
-            // Too different to be worth the search: everything in the middle is replaced.
-            ops.AddRange(Enumerable.Repeat(DiffOp.Removed, n));
-            ops.AddRange(Enumerable.Repeat(DiffOp.Added, m));
-            return ops;
-        }
-
-        // Walk back from (n, m) through the snapshots, collecting ops in reverse.
-        var reversed = new List<DiffOp>(n + m);
-        int cx = n, cy = m;
-        for (var d = found; d > 0; d--)
-        {
-            var previous = trace[d - 1];
-            int At(int k) => previous[k + d - 1];
-            var k = cx - cy;
-            var down = k == -d || (k != d && At(k - 1) < At(k + 1));
-            var prevK = down ? k + 1 : k - 1;
-            var prevX = At(prevK);
-            var prevY = prevX - prevK;
-            // The snake of step d ends at (cx, cy) and starts just after the edit.
-            var snakeStart = down ? prevX : prevX + 1;
-            while (cx > snakeStart)
-            {
-                reversed.Add(DiffOp.Equal);
-                cx--;
-                cy--;
-            }
-
-            if (down)
-            {
-                reversed.Add(DiffOp.Added);
-                cy--;
-            }
-            else
-            {
-                reversed.Add(DiffOp.Removed);
-                cx--;
-            }
-        }
-
-        while (cx > 0 && cy > 0)
-        {
-            reversed.Add(DiffOp.Equal);
-            cx--;
-            cy--;
-        }
-
-        reversed.Reverse();
-        return Normalise(reversed);
-    }
-
-    /// <summary>Within each run of changes, removals come before additions, so views pair old and new lines.</summary>
-    private static List<DiffOp> Normalise(List<DiffOp> ops)
-    {
-        var result = new List<DiffOp>(ops.Count);
-        var i = 0;
-        while (i < ops.Count)
-        {
-            if (ops[i] == DiffOp.Equal)
-            {
-                result.Add(DiffOp.Equal);
-                i++;
-                continue;
-            }
-
-            int removed = 0, added = 0;
-            while (i < ops.Count && ops[i] != DiffOp.Equal)
-            {
-                if (ops[i] == DiffOp.Removed)
-                    removed++;
-                else
-                    added++;
-                i++;
-            }
-
-            result.AddRange(Enumerable.Repeat(DiffOp.Removed, removed));
-            result.AddRange(Enumerable.Repeat(DiffOp.Added, added));
-        }
-
-        return result;
-    }
+    private static readonly CustomFunctionChunker Lines = new(text => text.Split('\n'));
 
     /// <summary>The changes with <paramref name="context"/> unchanged lines around each; long unchanged stretches are skipped.</summary>
     public static IReadOnlyList<DiffHunk> Hunks(IReadOnlyList<DiffLine> lines, int context = 3)

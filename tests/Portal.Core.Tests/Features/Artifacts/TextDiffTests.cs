@@ -34,16 +34,44 @@ public sealed class TextDiffTests
     }
 
     [Fact]
-    public void Unrelated_large_texts_past_the_edit_bound_become_one_replacement()
+    public void A_middle_past_the_bound_becomes_one_replacement_between_the_common_head_and_tail()
     {
-        var a = Enumerable.Range(0, 3000).Select(i => $"old {i}").ToList();
-        var b = Enumerable.Range(0, 3000).Select(i => $"new {i}").ToList();
+        var half = TextDiff.MaxMiddleLines / 2 + 1;
+        var a = Enumerable.Range(0, half).Select(i => $"old {i}").Prepend("same head").Append("same tail").ToList();
+        var b = Enumerable.Range(0, half).Select(i => $"new {i}").Prepend("same head").Append("same tail").ToList();
 
         var lines = TextDiff.Compute(a, b);
 
-        Assert.Equal(3000, lines.Count(l => l.Op == DiffOp.Removed));
-        Assert.Equal(3000, lines.Count(l => l.Op == DiffOp.Added));
-        Assert.True(lines.TakeWhile(l => l.Op == DiffOp.Removed).Count() == 3000);
+        Assert.Equal((DiffOp.Equal, "same head"), (lines[0].Op, lines[0].Text));
+        Assert.Equal((DiffOp.Equal, "same tail", half + 2, half + 2), (lines[^1].Op, lines[^1].Text, lines[^1].OldNumber, lines[^1].NewNumber));
+        Assert.Equal(half, lines.Skip(1).TakeWhile(l => l.Op == DiffOp.Removed).Count());
+        Assert.Equal(half, lines.Count(l => l.Op == DiffOp.Added));
+    }
+
+    [Fact]
+    public void A_few_edits_in_a_large_text_are_found_exactly()
+    {
+        var a = Enumerable.Range(0, 8000).Select(i => $"line {i}").ToList();
+        var b = a.ToList();
+        b[10] = "first change";
+        b.RemoveAt(4000);
+        b.Insert(7000, "inserted");
+
+        var lines = TextDiff.Compute(a, b);
+
+        Assert.Equal(["line 10", "line 4000"], lines.Where(l => l.Op == DiffOp.Removed).Select(l => l.Text));
+        Assert.Equal(["first change", "inserted"], lines.Where(l => l.Op == DiffOp.Added).Select(l => l.Text));
+        Assert.Equal(a, lines.Where(l => l.Op != DiffOp.Added).Select(l => l.Text));
+        Assert.Equal(b, lines.Where(l => l.Op != DiffOp.Removed).Select(l => l.Text));
+    }
+
+    [Fact]
+    public void Lines_with_carriage_returns_or_blank_lines_keep_their_text()
+    {
+        var lines = TextDiff.Compute(["a", "", "b\rc", "d"], ["a", "b\rc", "", "", "d"]);
+
+        Assert.Equal(["a", "", "b\rc", "d"], lines.Where(l => l.Op != DiffOp.Added).Select(l => l.Text));
+        Assert.Equal(["a", "b\rc", "", "", "d"], lines.Where(l => l.Op != DiffOp.Removed).Select(l => l.Text));
     }
 
     [Fact]
