@@ -7,6 +7,7 @@ using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Home;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Promotions;
@@ -69,6 +70,8 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddScoped<Projects>();
         services.AddScoped<ProjectDashboard>();
+        services.AddScoped<HomeDashboard>();
+        services.AddScoped<Pins>();
         services.AddScoped<DemoData>();
         return services;
     }

@@ -4,6 +4,7 @@ using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Events;
+using Portal.Core.Features.Home;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Projects;
 using Portal.Core.Features.Promotions;
@@ -21,6 +22,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     public DbSet<Run> Runs => Set<Run>();
+
+    public DbSet<HomeState> HomeStates => Set<HomeState>();
+
+    public DbSet<Pin> Pins => Set<Pin>();
 
     public DbSet<RunMetricPoint> RunMetricPoints => Set<RunMetricPoint>();
 

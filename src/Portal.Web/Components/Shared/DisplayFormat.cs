@@ -31,6 +31,20 @@ public static class DisplayFormat
 
     public static string When(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy, HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>"just now", "12 min ago", "5 h ago", "3 d ago", then the date.</summary>
+    public static string Age(DateTimeOffset at, DateTimeOffset now)
+    {
+        var age = now - at;
+        return age switch
+        {
+            { TotalMinutes: < 1 } => "just now",
+            { TotalHours: < 1 } => $"{(int)age.TotalMinutes} min ago",
+            { TotalDays: < 1 } => $"{(int)age.TotalHours} h ago",
+            { TotalDays: < 30 } => $"{(int)age.TotalDays} d ago",
+            _ => $"on {Day(at)}",
+        };
+    }
+
     public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
 
     public static string Duration(double seconds)

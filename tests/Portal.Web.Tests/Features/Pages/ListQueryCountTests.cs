@@ -65,6 +65,7 @@ public abstract class ListQueryCountTests(PortalApp app)
         {
             ["projects list"] = () => services.GetRequiredService<ProjectList>().ListAsync(user),
             ["dashboard"] = () => services.GetRequiredService<ProjectDashboard>().GetAsync(user, slug),
+            ["home"] = () => services.GetRequiredService<Portal.Core.Features.Home.HomeDashboard>().GetAsync(user),
             ["artifacts list"] = () => catalog.ListAsync(user, slug),
             ["artifacts list by metadata"] = () => catalog.ListAsync(user, slug, metadata: "source=tests"),
             ["artifact versions table"] = () => catalog.ListVersionsAsync(user, slug, "shared", 100),
