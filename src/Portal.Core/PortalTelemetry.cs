@@ -17,7 +17,7 @@ public static class PortalTelemetry
 
     /// <summary>Bytes of blobs that were verified and stored (or proved present), by outcome: stored or deduplicated.</summary>
     public static readonly Counter<long> UploadedBytes = Meter.CreateCounter<long>(
-        "portal.blobs.uploaded_bytes", "By", "Bytes of verified blob uploads, by outcome (stored: new bytes; deduplicated: the store held them already).");
+        "portal.blobs.uploaded", "By", "Bytes of verified blob uploads, by outcome (stored: new bytes; deduplicated: the store held them already).");
 
     public static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
         "portal.versions.commit.duration", "s", "Time to commit a pending version, by outcome (committed, unchanged, refused).");
