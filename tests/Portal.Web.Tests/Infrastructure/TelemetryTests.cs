@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Portal.Web.Tests.Features.Artifacts;
 
@@ -76,7 +77,7 @@ public sealed class TelemetryTests(TelemetryTests.PrometheusApp app) : IClassFix
         Console.SetOut(output);
         try
         {
-            var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            var configuration = new ConfigurationBuilder()
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:Console:FormatterName"] = "json" })
                 .Build();
             using (var factory = LoggerFactory.Create(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole()))

@@ -7,7 +7,7 @@ namespace Portal.Web.Features.Health;
 /// The object store answers: its folder can be listed (file system), or a lookup of a blob that is never stored
 /// gets an answer rather than an error (Azure Blob, S3). Reads no blob and writes nothing.
 /// </summary>
-public sealed class BlobStoreHealthCheck([FromKeyedServices(StorageServiceCollectionExtensions.ObjectStoreKey)] IBlobStore store) : IHealthCheck
+public sealed class BlobStoreHealthCheck(IBlobStore store) : IHealthCheck
 {
     // The SHA-256 of no bytes: a valid name that no upload stores as an object of its own.
     private const string ProbeDigest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

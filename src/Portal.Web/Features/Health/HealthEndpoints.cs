@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Portal.Core.Data;
+using Portal.Core.Storage;
 using Portal.Web.Infrastructure;
 
 namespace Portal.Web.Features.Health;
@@ -25,7 +26,10 @@ public static class HealthEndpoints
             // The schema's seed row, not only a connection: a database without the portal's tables cannot serve it.
             .AddDbContextCheck<PortalDbContext>("database", tags: [Ready],
                 customTestQuery: async (db, ct) => await db.Database.CanConnectAsync(ct) && await db.AuditChainHeads.AnyAsync(ct))
-            .AddCheck<BlobStoreHealthCheck>("blob_store", tags: [Ready], timeout: CheckTimeout)
+            // The object store itself, below the pack layer: the check asks the storage, not the database's pack index.
+            .Add(new HealthCheckRegistration("blob_store",
+                sp => new BlobStoreHealthCheck(sp.GetRequiredKeyedService<IBlobStore>(StorageServiceCollectionExtensions.ObjectStoreKey)),
+                failureStatus: null, tags: [Ready], timeout: CheckTimeout))
             .AddCheck<JobStorageHealthCheck>("job_storage", tags: [Ready], timeout: CheckTimeout);
         return services;
     }

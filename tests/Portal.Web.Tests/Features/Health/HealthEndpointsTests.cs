@@ -34,7 +34,7 @@ public sealed class HealthEndpointsTests(SqliteApp app) : IClassFixture<SqliteAp
     [Fact]
     public async Task A_broken_database_makes_ready_unhealthy_but_not_live_and_anonymous_callers_see_no_exception()
     {
-        await RenameAuditHeadsAsync("AuditChainHeads", "AuditChainHeadsAway");
+        await ExecuteAsync(MoveAuditHeadsAway);
         try
         {
             var client = app.AnonymousClient();
@@ -58,7 +58,7 @@ public sealed class HealthEndpointsTests(SqliteApp app) : IClassFixture<SqliteAp
         }
         finally
         {
-            await RenameAuditHeadsAsync("AuditChainHeadsAway", "AuditChainHeads");
+            await ExecuteAsync(MoveAuditHeadsBack);
         }
         Assert.Equal(HttpStatusCode.OK, (await app.AnonymousClient().GetAsync("/healthz/ready")).StatusCode);
     }
@@ -99,10 +99,14 @@ public sealed class HealthEndpointsTests(SqliteApp app) : IClassFixture<SqliteAp
             Assert.DoesNotContain(word, body, StringComparison.Ordinal);
     }
 
-    private Task RenameAuditHeadsAsync(string from, string to) =>
+    // The table the database check reads, renamed away and back: the database answers but the schema is broken.
+    private const string MoveAuditHeadsAway = "ALTER TABLE \"AuditChainHeads\" RENAME TO \"AuditChainHeadsAway\"";
+    private const string MoveAuditHeadsBack = "ALTER TABLE \"AuditChainHeadsAway\" RENAME TO \"AuditChainHeads\"";
+
+    private Task ExecuteAsync(string sql) =>
         app.WithServicesAsync(async sp =>
         {
             await using var db = await sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-            return await db.Database.ExecuteSqlRawAsync($"ALTER TABLE \"{from}\" RENAME TO \"{to}\"");
+            return await db.Database.ExecuteSqlRawAsync(sql);
         });
 }
