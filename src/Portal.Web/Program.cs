@@ -28,6 +28,8 @@ builder.Services.AddPortalUi();
 builder.Services.AddPortalRateLimits();
 builder.Services.AddPortalKestrelBuffers();
 builder.Services.AddPortalMemoryTrim(builder.Configuration);
+builder.Services.AddPortalTelemetry();
+builder.Services.AddPortalHealthChecks();
 
 var app = builder.Build();
 if (AdminCommands.IsCommand(args))
@@ -36,6 +38,7 @@ var role = PortalRoles.Read(app.Configuration);
 
 app.UsePortalPipeline();
 app.MapHealthApi();
+app.MapMetricsEndpoint();
 if (role.ServesWeb())
 {
     app.MapPortalUi();

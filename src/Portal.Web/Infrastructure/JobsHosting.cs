@@ -1,5 +1,7 @@
 using Portal.Core;
 using Hangfire;
+using Hangfire.Common;
+using Portal.Core.Jobs;
 using Hangfire.PostgreSql;
 using Portal.Core.Data;
 using static Portal.Core.ValidatedOptions;
@@ -100,6 +102,7 @@ public static class JobsHosting
 public sealed class JobServerHost(JobsOptions options, DatabaseOptions database, JobStorage storage, IServiceScopeFactory scopes, ILogger<JobServerHost> logger) : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
+    private IDisposable? _queueDepth;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -117,21 +120,66 @@ public sealed class JobServerHost(JobsOptions options, DatabaseOptions database,
                     logger.LogInformation("Queued {Count} unfinished ingestions again", ingestions);
             }
 
-            _server = new BackgroundJobServer(
-                new BackgroundJobServerOptions { WorkerCount = options.WorkerCount, Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes) },
-                storage);
+            var serverOptions = new BackgroundJobServerOptions
+            {
+                WorkerCount = options.WorkerCount,
+                Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes),
+                // The server's own filters on top of the global ones: each host measures the jobs it runs.
+                FilterProvider = new JobFilterProviderCollection(JobFilterProviders.Providers, new JobFilterCollection { new JobTelemetryFilter() }),
+            };
+            _server = new BackgroundJobServer(serverOptions, storage);
+            _queueDepth = PortalTelemetry.ReportQueueDepth(new QueueDepth(storage, serverOptions.Queues, logger).Read);
         }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _queueDepth?.Dispose();
         if (_server is null)
             return;
         _server.SendStop();
         await _server.WaitForShutdownAsync(cancellationToken);
     }
 
-    public void Dispose() => _server?.Dispose();
+    public void Dispose()
+    {
+        _queueDepth?.Dispose();
+        _server?.Dispose();
+    }
+
+    /// <summary>
+    /// Jobs waiting in the server's queues, for the <c>portal.jobs.queue_depth</c> gauge: one count per queue, read
+    /// at most every few seconds however often metrics are collected, and nothing (not an error) when the storage
+    /// does not answer.
+    /// </summary>
+    private sealed class QueueDepth(JobStorage storage, string[] queues, ILogger logger)
+    {
+        private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(10);
+        private readonly Lock _lock = new();
+        private long? _depth;
+        private long _readAt;
+
+        public long? Read()
+        {
+            lock (_lock)
+            {
+                if (_readAt != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_readAt) < MaxAge)
+                    return _depth;
+                _readAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    var monitoring = storage.GetMonitoringApi();
+                    _depth = queues.Sum(monitoring.EnqueuedCount);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogDebug(ex, "The job queue depth could not be read");
+                    _depth = null;
+                }
+                return _depth;
+            }
+        }
+    }
 }
 
 /// <summary>

@@ -297,6 +297,10 @@ public sealed class BlobUploads(IDbContextFactory<PortalDbContext> dbFactory, IB
             await BlobPossession.HoldAsync(db, projectId, digests, now, ct);
         else
             await BlobPossession.HoldAsync(db, holder.UserId, digests, now, ct);
+
+        // Counted once recorded: every byte here was verified against its digest.
+        foreach (var result in results)
+            PortalTelemetry.UploadedBytes.Add(result.Size, new KeyValuePair<string, object?>("outcome", result.AlreadyExisted ? "deduplicated" : "stored"));
     }
 
     private async Task RecordOneAsync(BlobPutResult result, DateTimeOffset now, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -31,8 +32,29 @@ public sealed class CommitVersion(
 
     public async Task<CommitVersionResponse> CommitAsync(ClaimsPrincipal user, string slug, string name, Guid versionId, CancellationToken ct = default)
     {
-        var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
-        return await writes.RunAsync(grant, name, write => CommitAsync(write, grant, name, versionId, ct), ct);
+        using var activity = PortalTelemetry.ActivitySource.StartActivity("portal.commit_version");
+        activity?.SetTag("portal.project", slug);
+        activity?.SetTag("portal.artifact", name);
+        activity?.SetTag("portal.version_id", versionId.ToString());
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "refused";
+        try
+        {
+            var grant = await access.RequireAsync(user, slug, ProjectRole.Contributor, ct);
+            var response = await writes.RunAsync(grant, name, write => CommitAsync(write, grant, name, versionId, ct), ct);
+            outcome = response.Status;
+            return response;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex is PortalException p ? p.Code : ex.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag("portal.outcome", outcome);
+            PortalTelemetry.CommitDuration.Record(PortalTelemetry.SecondsSince(started), new KeyValuePair<string, object?>("outcome", outcome));
+        }
     }
 
     /// <summary>Marks a pending version <see cref="VersionState.Failed"/>; it never becomes visible.</summary>

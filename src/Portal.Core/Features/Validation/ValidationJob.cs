@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -65,6 +66,11 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
                 return;
         }
 
+        using var activity = PortalTelemetry.ActivitySource.StartActivity("portal.validate_version");
+        activity?.SetTag("portal.version_id", versionId.ToString());
+        activity?.SetTag("portal.artifact", target.ArtifactName);
+        var started = Stopwatch.GetTimestamp();
+        var measured = "failed";
         var progress = new JobProgress();
         using var stopHeartbeat = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = HeartbeatAsync(versionId, claim, progress, stopHeartbeat.Token);
@@ -74,9 +80,11 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
             await stopHeartbeat.CancelAsync();
             await heartbeat;
             await FinishAsync(target, claim, outcome.Rules, outcome.Result, ct);
+            measured = "completed";
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            measured = "cancelled";
             await stopHeartbeat.CancelAsync();
             await heartbeat;
             // Shutting down: hand the version back so the next start (or Hangfire's retry) runs it again.
@@ -90,7 +98,13 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
             await stopHeartbeat.CancelAsync();
             await heartbeat;
             logger.LogError(ex, "Validation of version {VersionId} could not run", versionId);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             await FailAsync(target, claim, ex is PortalException p ? p.Message : "The validation could not run: " + ex.Message, ct);
+        }
+        finally
+        {
+            activity?.SetTag("portal.outcome", measured);
+            PortalTelemetry.ValidationDuration.Record(PortalTelemetry.SecondsSince(started), new KeyValuePair<string, object?>("outcome", measured));
         }
     }
 
