@@ -31,7 +31,7 @@ public sealed record MaintenanceRunResponse(
     System.Text.Json.JsonElement Details);
 
 /// <summary>
-/// Keep committed versions of <see cref="ArtifactType"/> (<c>*</c> = every type without a policy of its own) for
+/// Keep committed versions of the artifact type in the URL (<c>*</c> = every type without a policy of its own) for
 /// <see cref="KeepDays"/> days after their commit; retention then removes them, except the latest version, versions
 /// behind a custom alias and versions upstream of one.
 /// </summary>

@@ -6,12 +6,25 @@ public static class OpenApi
 {
     public static IServiceCollection AddPortalOpenApi(this IServiceCollection services)
     {
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Portal API";
-            document.Info.Description = "Log runs and artifact versions, read lineage and promote versions. Authenticate with 'Authorization: Bearer <token>'.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi("v1", o => o
+            .AddPortalSecurity()
+            .AddPortalProblems()
+            .AddPortalSchemas()
+            .AddPortalParameters()
+            .AddOperationTransformer((operation, context, _) =>
+            {
+                // The health probe is mapped outside the API group and carries no summary of its own.
+                if (context.Description.RelativePath == "healthz")
+                    operation.Summary ??= "200 when the database answers, 503 otherwise. Anonymous, for load balancers and probes.";
+                return Task.CompletedTask;
+            })
+            .AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Portal API";
+                document.Info.Description = "Log runs and artifact versions, read lineage and promote versions. Authenticate with 'Authorization: Bearer <token>'; "
+                    + "failures are problem details with a stable code (docs/openapi.md).";
+                return Task.CompletedTask;
+            }));
         return services;
     }
 

@@ -62,7 +62,7 @@ public static class ValidationEndpoints
 
         project.MapGet("/compare-reports/{reportId:guid}", (string slug, Guid reportId, ClaimsPrincipal user, CompareReports reports, CancellationToken ct) =>
                 reports.GetAsync(user, slug, reportId, ct))
-            .WithName("GetCompareReport").Produces<CompareReportResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetCompareReport").WithSummary("One compare report by id: its state and, once finished, its findings.").Produces<CompareReportResponse>().ProducesProblem(StatusCodes.Status404NotFound);
 
         project.MapGet("/compare-reports/{reportId:guid}/download", async (string slug, Guid reportId, string? format, ClaimsPrincipal user, CompareReports reports, CancellationToken ct) =>
             {
