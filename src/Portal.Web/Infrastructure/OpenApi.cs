@@ -20,6 +20,10 @@ public static class OpenApi
             })
             .AddDocumentTransformer((document, _, _) =>
             {
+                // The server entry is the address the document was asked at; without the trailing slash, so that
+                // paths (which start with one) join it cleanly.
+                foreach (var server in document.Servers ?? [])
+                    server.Url = server.Url?.TrimEnd('/');
                 document.Info.Title = "Portal API";
                 document.Info.Description = "Log runs and artifact versions, read lineage and promote versions. Authenticate with 'Authorization: Bearer <token>'; "
                     + "failures are problem details with a stable code (docs/openapi.md).";

@@ -43,29 +43,37 @@ public static class OpenApiParameters
         ["metadata"] = "key=value: only artifacts whose latest version's metadata has that value (dots reach nested keys).",
         ["type"] = "The artifact type (such as dataset or model).",
         ["jobType"] = "Only runs of this job type.",
-        ["state"] = "Only items in this state.",
-        ["status"] = "Only items with this status.",
-        ["sort"] = "The order of the results.",
-        ["scope"] = "What to search or list: a narrower part of the portal.",
+        ["state"] = "Only promotion requests in this state (open, approved, applied, rejected or cancelled).",
+        ["status"] = "Only runs with this status (running, finished, failed, crashed or killed).",
+        ["sort"] = "The order of the runs.",
+        ["scope"] = "Which requests to list.",
         ["actor"] = "Only entries caused by this user (an email or user id).",
         ["action"] = "Only entries of this action (such as version.committed).",
         ["createdBy"] = "Only items created by this user.",
-        ["format"] = "The format of the answer.",
+        ["format"] = "The format of the download: html (the default), md or csv.",
         ["inline"] = "true to send an image inline (for an <img>) instead of as an attachment.",
         ["keyColumn"] = "The column that identifies a row when rows are compared.",
-        ["up"] = "How many steps to walk upstream (towards inputs).",
-        ["down"] = "How many steps to walk downstream (towards outputs).",
-        ["cap"] = "The most nodes to return; the rest are folded into clusters.",
+        ["up"] = "How many hops to walk upstream, towards inputs (default 2, at most 10).",
+        ["down"] = "How many hops to walk downstream, towards outputs (default 2, at most 10).",
+        ["cap"] = "The most new neighbours a node shows per hop (default 25, at most 500); the rest become cluster nodes.",
         ["samples"] = "The most points per metric to return (evenly thinned).",
         ["job"] = "The maintenance job's name.",
-        ["id"] = "The item's id.",
-        ["kind"] = "The kind of item.",
-        ["role"] = "The role to give: Viewer, Contributor, Reviewer or Admin.",
-        ["runs"] = "Whether to include runs.",
+        ["id"] = "The id (a GUID) of the object the path names: a token, upload session, promotion request, webhook or version.",
+        ["key"] = "The metric's key (such as loss or accuracy).",
+        ["focus"] = "The node to centre the graph on (version:<id> or run:<id>).",
+        ["node"] = "The node to start from (version:<id> or run:<id>).",
+        ["anchor"] = "The node whose folded cluster to open (version:<id> or run:<id>).",
+        ["direction"] = "Which side of the anchor to open: up or down.",
     };
 
     /// <summary>Where a name means something else on one operation (by operation id).</summary>
-    private static readonly Dictionary<(string Operation, string Parameter), string> ByOperation = new();
+    private static readonly Dictionary<(string Operation, string Parameter), string> ByOperation = new()
+    {
+        [("ExpandLineageCluster", "type")] = "The artifact type or job type the cluster node stands for.",
+        [("PromotionQueue", "project")] = "Only requests of this project (its slug).",
+        [("PromotionQueue", "scope")] = "awaiting (the default: requests that wait for your review) or mine (your own requests).",
+        [("PromotionQueue", "alias")] = "Only requests that move this alias.",
+    };
 
     public static OpenApiOptions AddPortalParameters(this OpenApiOptions options)
     {

@@ -1,6 +1,7 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
-using System.Xml.Linq;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Portal.Client.Models;
@@ -12,7 +13,7 @@ namespace Portal.Web.Infrastructure;
 
 /// <summary>
 /// Makes the schemas say what the API really reads and writes: integers as integers, closed sets of strings as enums,
-/// and the models' XML documentation (Portal.Client) as descriptions.
+/// and a description on the framework's types (the models' come from their XML documentation).
 /// </summary>
 public static class OpenApiSchemas
 {
@@ -50,9 +51,18 @@ public static class OpenApiSchemas
         return sets;
     }
 
+    /// <summary>
+    /// Types of the framework that appear as schemas of their own. The models' descriptions come from their XML
+    /// documentation (Portal.Client generates it; the OpenAPI package's source generator reads it).
+    /// </summary>
+    private static readonly Dictionary<Type, string> FrameworkTypes = new()
+    {
+        [typeof(System.Text.Json.JsonElement)] = "Any JSON value, as the client sent it (metadata, config, summaries).",
+        [typeof(Stream)] = "The raw bytes of the body.",
+    };
+
     public static OpenApiOptions AddPortalSchemas(this OpenApiOptions options)
     {
-        var docs = ModelDocumentation.Load(typeof(ProjectResponse).Assembly);
         options.AddSchemaTransformer((schema, context, _) =>
         {
             StrictNumbers(schema);
@@ -60,13 +70,24 @@ public static class OpenApiSchemas
             {
                 if (ClosedSets.TryGetValue((property.DeclaringType, property.Name), out var values) && schema.Type == JsonSchemaType.String)
                     schema.Enum = values.Select(v => (JsonNode)JsonValue.Create(v)!).ToList();
-                var clrName = (property.AttributeProvider as MemberInfo)?.Name;
-                if (schema.Description is null && clrName is not null)
-                    schema.Description = docs.Member(property.DeclaringType, clrName);
             }
-            else
+            else if (FrameworkTypes.TryGetValue(context.JsonTypeInfo.Type, out var description))
             {
-                schema.Description ??= docs.Type(context.JsonTypeInfo.Type);
+                schema.Description ??= description;
+            }
+            return Task.CompletedTask;
+        });
+        // Responses declared with a media type but no CLR type (files, tar streams, reports) get that media type.
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            foreach (var declared in context.Description.ActionDescriptor.EndpointMetadata.OfType<IProducesResponseTypeMetadata>())
+            {
+                if (declared.Type is not null && declared.Type != typeof(void) || !declared.ContentTypes.Any()
+                    || operation.Responses?.GetValueOrDefault(declared.StatusCode.ToString(CultureInfo.InvariantCulture)) is not OpenApiResponse response)
+                    continue;
+                response.Content ??= new Dictionary<string, OpenApiMediaType>();
+                foreach (var contentType in declared.ContentTypes)
+                    response.Content.TryAdd(contentType, new OpenApiMediaType());
             }
             return Task.CompletedTask;
         });
@@ -118,52 +139,4 @@ public static class OpenApiSchemas
         .ToList();
 
     private static string JsonNamingPolicyCamel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
-
-    /// <summary>The XML documentation file of the models' assembly: type summaries and record parameters.</summary>
-    private sealed class ModelDocumentation(Dictionary<string, XElement> members)
-    {
-        public static ModelDocumentation Load(Assembly assembly)
-        {
-            var path = Path.ChangeExtension(assembly.Location, ".xml");
-            if (!File.Exists(path))
-                return new ModelDocumentation(new Dictionary<string, XElement>());
-            var members = XDocument.Load(path).Descendants("member")
-                .Where(m => m.Attribute("name") is not null)
-                .GroupBy(m => m.Attribute("name")!.Value)
-                .ToDictionary(g => g.Key, g => g.First());
-            return new ModelDocumentation(members);
-        }
-
-        public string? Type(Type type) =>
-            members.TryGetValue("T:" + Name(type), out var member) ? Text(member.Element("summary")) : null;
-
-        /// <summary>A property's own summary, or the record parameter it comes from.</summary>
-        public string? Member(Type type, string name)
-        {
-            if (members.TryGetValue($"P:{Name(type)}.{name}", out var property) && Text(property.Element("summary")) is { } summary)
-                return summary;
-            return members.TryGetValue("T:" + Name(type), out var member)
-                ? Text(member.Elements("param").FirstOrDefault(p => (string?)p.Attribute("name") == name))
-                : null;
-        }
-
-        private static string Name(Type type) => (type.FullName ?? type.Name).Replace('+', '.');
-
-        /// <summary>The element's text with <c>&lt;c&gt;</c>, <c>&lt;see cref&gt;</c> and line breaks flattened.</summary>
-        private static string? Text(XElement? element)
-        {
-            if (element is null)
-                return null;
-            var text = string.Concat(element.Nodes().Select(n => n switch
-            {
-                XText t => t.Value,
-                XElement { Name.LocalName: "see" or "seealso" } e => ((string?)e.Attribute("cref") ?? (string?)e.Attribute("langword") ?? e.Value).Split('.', ':').Last(),
-                XElement { Name.LocalName: "paramref" or "typeparamref" } e => (string?)e.Attribute("name") ?? "",
-                XElement e => e.Value,
-                _ => "",
-            }));
-            var flat = string.Join(' ', text.Split((char[])['\n', '\r', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
-            return flat.Length == 0 ? null : flat;
-        }
-    }
 }

@@ -32,13 +32,10 @@ public static class OpenApiSecurity
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             var anonymous = metadata.OfType<IAllowAnonymous>().Any();
             var authorized = metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<AuthorizationPolicy>().Any();
-            if (authorized && !anonymous)
-            {
-                operation.Security =
-                [
-                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeId, context.Document)] = [] },
-                ];
-            }
+            // An empty requirement ({}) says the operation needs no credentials.
+            operation.Security = authorized && !anonymous
+                ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeId, context.Document)] = [] }]
+                : [new OpenApiSecurityRequirement()];
             return Task.CompletedTask;
         });
         return options;
