@@ -37,6 +37,7 @@ public sealed record MaintenanceRunResponse(
 /// </summary>
 public sealed record RetentionPolicyRequest(int KeepDays);
 
+/// <summary>How long committed versions of an artifact type are kept.</summary>
 public sealed record RetentionPolicyResponse(string ArtifactType, int KeepDays, DateTimeOffset UpdatedAt, string? UpdatedBy);
 
 /// <summary>A version that retention removed (its row stays as a tombstone in state <c>Deleted</c>).</summary>

@@ -55,10 +55,10 @@ public static class OpenApiSchemas
     /// Types of the framework that appear as schemas of their own. The models' descriptions come from their XML
     /// documentation (Portal.Client generates it; the OpenAPI package's source generator reads it).
     /// </summary>
-    private static readonly Dictionary<Type, string> FrameworkTypes = new()
+    private static readonly Dictionary<string, string> FrameworkTypes = new()
     {
-        [typeof(System.Text.Json.JsonElement)] = "Any JSON value, as the client sent it (metadata, config, summaries).",
-        [typeof(Stream)] = "The raw bytes of the body.",
+        [nameof(System.Text.Json.JsonElement)] = "Any JSON value, as the client sent it (metadata, config, summaries).",
+        [nameof(Stream)] = "The raw bytes of the body.",
     };
 
     public static OpenApiOptions AddPortalSchemas(this OpenApiOptions options)
@@ -70,10 +70,6 @@ public static class OpenApiSchemas
             {
                 if (ClosedSets.TryGetValue((property.DeclaringType, property.Name), out var values) && schema.Type == JsonSchemaType.String)
                     schema.Enum = values.Select(v => (JsonNode)JsonValue.Create(v)!).ToList();
-            }
-            else if (FrameworkTypes.TryGetValue(context.JsonTypeInfo.Type, out var description))
-            {
-                schema.Description ??= description;
             }
             return Task.CompletedTask;
         });
@@ -93,6 +89,11 @@ public static class OpenApiSchemas
         });
         options.AddDocumentTransformer((document, _, _) =>
         {
+            foreach (var (id, description) in FrameworkTypes)
+            {
+                if (document.Components?.Schemas is { } schemas && schemas.TryGetValue(id, out var found) && found is OpenApiSchema schema)
+                    schema.Description ??= description;
+            }
             foreach (var operation in (document.Paths ?? new OpenApiPaths()).Values.SelectMany(p => (IEnumerable<OpenApiOperation>?)p.Operations?.Values ?? []))
             {
                 if (operation.RequestBody is OpenApiRequestBody body)
