@@ -59,8 +59,8 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
         var doc = await (await app.AnonymousClient().GetAsync("/openapi/v1.json")).ReadOkAsync<JsonElement>();
         var code = doc.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails").GetProperty("properties").GetProperty("code");
         var values = code.GetProperty("enum").EnumerateArray().Select(v => v.GetString()).ToHashSet();
-        var expected = typeof(ErrorCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue());
-        Assert.Empty(expected.Where(c => !values.Contains(c)));
+        foreach (var expected in typeof(ErrorCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue()))
+            Assert.Contains(expected, values);
     }
 
     [Fact]
