@@ -56,6 +56,14 @@ if [ -z "${PORTAL_TEST_OIDC:-}" ]; then
     echo "OpenID Connect provider for tests (oidc-provider): $PORTAL_TEST_OIDC"
   fi
 fi
+# The API contract tools (Redocly CLI, openapi-typescript, TypeScript; pinned in tools/api-contract) for ApiContractTests,
+# which fail without them where node is installed.
+if command -v npm >/dev/null; then
+  contract=tools/api-contract
+  if [ ! -x "$contract/node_modules/.bin/redocly" ] || [ ! -x "$contract/node_modules/.bin/tsc" ] || [ "$contract/package-lock.json" -nt "$contract/node_modules/.package-lock.json" ]; then
+    (cd "$contract" && npm ci --no-audit --no-fund --loglevel=error) || echo "npm ci in $contract failed; the API contract tests will fail"
+  fi
+fi
 cleanup() {
   [ -n "$pg_dir" ] && infra/scripts/stop-postgres.sh "$pg_dir"
   [ -n "$smtp_pid" ] && infra/scripts/stop-smtp.sh "$smtp_pid" "$smtp_dir"

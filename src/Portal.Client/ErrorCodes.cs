@@ -10,6 +10,9 @@ public static class ErrorCodes
     public const string NotFound = "not_found";
     public const string ValidationFailed = "validation_failed";
     public const string RequestTooLarge = "request_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string ClientClosed = "client_closed";
     public const string ProjectNotFound = "project_not_found";
     public const string ProjectSlugInvalid = "project_slug_invalid";
     public const string ProjectSlugTaken = "project_slug_taken";

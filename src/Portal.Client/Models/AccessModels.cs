@@ -1,5 +1,6 @@
 namespace Portal.Client.Models;
 
+/// <summary>The account the request is authenticated as.</summary>
 public sealed record MeResponse(string Id, string Email, string DisplayName, bool IsSiteAdmin);
 
 /// <summary>
@@ -8,13 +9,16 @@ public sealed record MeResponse(string Id, string Email, string DisplayName, boo
 /// </summary>
 public sealed record AntiforgeryTokenResponse(string HeaderName, string Token);
 
+/// <summary>An account of the portal.</summary>
 public sealed record UserResponse(string Id, string Email, string DisplayName, bool IsSiteAdmin, DateTimeOffset CreatedAt);
 
+/// <summary>Creates an account (site admins); without a password one is generated.</summary>
 public sealed record CreateUserRequest(string Email, string DisplayName, string? Password = null, bool IsSiteAdmin = false);
 
 /// <summary>Returned once when a user is created without a password: the generated one is never shown again.</summary>
 public sealed record CreateUserResponse(UserResponse User, string? GeneratedPassword);
 
+/// <summary>A personal API token as listed: its name, prefix and dates, never the secret.</summary>
 public sealed record ApiTokenResponse(
     Guid Id,
     string Name,
@@ -24,6 +28,7 @@ public sealed record ApiTokenResponse(
     DateTimeOffset? LastUsedAt,
     DateTimeOffset? RevokedAt);
 
+/// <summary>Creates a personal API token; without ExpiresInDays it does not expire.</summary>
 public sealed record CreateApiTokenRequest(string Name, int? ExpiresInDays = null);
 
 /// <summary>The only time the secret is shown.</summary>

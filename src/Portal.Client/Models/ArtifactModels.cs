@@ -15,6 +15,7 @@ public sealed record MissingBlobsRequest(IReadOnlyList<string>? Digests, string?
     public const int MaxDigests = 10_000;
 }
 
+/// <summary>The digests of the request whose blobs are not stored yet; upload these.</summary>
 public sealed record MissingBlobsResponse(IReadOnlyList<string> Missing);
 
 /// <summary>Body of <c>POST /api/v1/projects/{p}/blobs/download</c>: at most <see cref="MaxDigests"/> digests of blobs the project holds.</summary>
@@ -89,6 +90,7 @@ public sealed record CreateVersionResponse(
 /// <summary>Answer to a commit: <c>committed</c>, or <c>unchanged</c> when an identical version became latest first.</summary>
 public sealed record CommitVersionResponse(string Status, ArtifactVersionResponse Version);
 
+/// <summary>A committed version of an artifact: its vN, manifest digest, size, metadata and aliases.</summary>
 public sealed record ArtifactVersionResponse(
     Guid Id,
     string ArtifactName,
@@ -106,6 +108,7 @@ public sealed record ArtifactVersionResponse(
     DateTimeOffset CommittedAt,
     IReadOnlyList<string> Aliases);
 
+/// <summary>An artifact: a named, typed series of versions within a project.</summary>
 public sealed record ArtifactResponse(
     Guid Id,
     string Name,
@@ -115,8 +118,10 @@ public sealed record ArtifactResponse(
     int VersionCount,
     string? LatestVersion);
 
+/// <summary>Points an alias at a committed version (vN, another alias, a version id or a manifest digest), with a reason for the history.</summary>
 public sealed record SetAliasRequest(string? Version, string? Reason = null);
 
+/// <summary>A custom alias of an artifact and the version it points at.</summary>
 public sealed record ArtifactAliasResponse(string Name, Guid VersionId, string Version, DateTimeOffset UpdatedAt);
 
 /// <summary>One move of an alias; <see cref="ToVersion"/> is null when the alias was removed.</summary>

@@ -21,13 +21,16 @@ public sealed record FileRowDiff(
     IReadOnlyList<RowChange> Samples,
     bool SamplesTruncated);
 
+/// <summary>Size and content statistics of a version, as a compare report shows them.</summary>
 public sealed record VersionStatistics(long Files, long Bytes, long TabularFiles, long Rows, double MeanTextLength, int DistinctLabels);
 
 /// <summary>One line of the drift table: a distribution compared by its population stability index.</summary>
 public sealed record DriftRow(string Metric, string Field, double Psi, string Status, IReadOnlyList<DriftBucket> Buckets);
 
+/// <summary>One bucket of a numeric field's distribution, used to measure drift.</summary>
 public sealed record DriftBucket(string Bucket, double From, double To);
 
+/// <summary>A compare report as listed: which versions, its state and when it was made.</summary>
 public sealed record CompareReportSummary(
     Guid Id,
     Guid FromVersionId,
@@ -39,6 +42,7 @@ public sealed record CompareReportSummary(
     DateTimeOffset QueuedAt,
     DateTimeOffset? FinishedAt);
 
+/// <summary>A compare report of two versions with its findings, once it has run.</summary>
 public sealed record CompareReportResponse(
     CompareReportSummary Report,
     VersionDiffSummary? Files,

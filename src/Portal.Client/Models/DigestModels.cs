@@ -44,6 +44,7 @@ public sealed record DigestPreviewResponse(
     string TextBody,
     string HtmlBody);
 
+/// <summary>How many events of each kind an e-mail digest covers.</summary>
 public sealed record DigestCounts(int NewVersions, int AliasMoves, int Promotions, int FailedValidations, int WaitingApprovals)
 {
     public int Total => NewVersions + AliasMoves + Promotions + FailedValidations + WaitingApprovals;

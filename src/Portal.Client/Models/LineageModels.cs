@@ -32,6 +32,7 @@ public sealed record LineageVersionNode(
     long FileCount,
     long TotalSize);
 
+/// <summary>A run in the lineage graph.</summary>
 public sealed record LineageRunNode(Guid RunId, string Name, string JobType, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);
 
 /// <summary>

@@ -31,12 +31,13 @@ public sealed record MaintenanceRunResponse(
     System.Text.Json.JsonElement Details);
 
 /// <summary>
-/// Keep committed versions of <see cref="ArtifactType"/> (<c>*</c> = every type without a policy of its own) for
+/// Keep committed versions of the artifact type in the URL (<c>*</c> = every type without a policy of its own) for
 /// <see cref="KeepDays"/> days after their commit; retention then removes them, except the latest version, versions
 /// behind a custom alias and versions upstream of one.
 /// </summary>
 public sealed record RetentionPolicyRequest(int KeepDays);
 
+/// <summary>How long committed versions of an artifact type are kept.</summary>
 public sealed record RetentionPolicyResponse(string ArtifactType, int KeepDays, DateTimeOffset UpdatedAt, string? UpdatedBy);
 
 /// <summary>A version that retention removed (its row stays as a tombstone in state <c>Deleted</c>).</summary>

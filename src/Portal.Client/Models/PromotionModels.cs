@@ -16,6 +16,7 @@ public sealed record PromotionPolicyRequest(
     bool RequireCompareReport = false,
     string? RequiredSourceAlias = null);
 
+/// <summary>A protected alias and the rules a promotion to it must meet.</summary>
 public sealed record PromotionPolicyResponse(
     string Alias,
     int RequiredApprovals,
@@ -37,6 +38,7 @@ public sealed record RollbackRequest(string? Comment = null, bool Emergency = fa
 /// <summary>An approval (comment optional), a rejection (comment required), or an after-the-fact review.</summary>
 public sealed record PromotionDecisionRequest(string? Comment = null);
 
+/// <summary>A comment on a promotion request.</summary>
 public sealed record PromotionCommentRequest(string? Text);
 
 public static class PromotionStates
@@ -59,6 +61,7 @@ public static class PromotionCheckStates
 /// <summary>One condition of the policy and where the request stands on it.</summary>
 public sealed record PromotionCheckResponse(string Name, string State, string Summary, string? Link = null);
 
+/// <summary>One approval of a promotion request.</summary>
 public sealed record PromotionApprovalResponse(string UserId, string DisplayName, string? Comment, DateTimeOffset At);
 
 /// <summary>One entry of the discussion: a comment, or a recorded step (<c>requested</c>, <c>approved</c>, <c>applied</c> …).</summary>
@@ -67,6 +70,7 @@ public sealed record PromotionCommentResponse(long Id, string Kind, string Autho
 /// <summary>What the calling user may do with the request now.</summary>
 public sealed record PromotionActions(bool Approve, bool Reject, bool Cancel, bool Reconfirm, bool Apply, bool Review);
 
+/// <summary>A promotion request: which version should move which alias, its approvals, checks and state.</summary>
 /// <param name="FromVersion">Where the alias pointed when the request was made (or re-confirmed); null when it did not exist.</param>
 /// <param name="CurrentVersion">Where the alias points now.</param>
 /// <param name="Stale">The alias moved since the request was made: it must be re-confirmed before it can be approved.</param>

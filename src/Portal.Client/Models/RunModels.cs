@@ -23,6 +23,7 @@ public sealed record UpdateRunRequest(JsonElement? Config = null, JsonElement? S
 /// <summary>Ends a run with <c>finished</c>, <c>failed</c>, <c>crashed</c> or <c>killed</c>; the summary is merged as in <see cref="UpdateRunRequest"/>.</summary>
 public sealed record FinishRunRequest(string Status, JsonElement? Summary = null);
 
+/// <summary>The user who started a run.</summary>
 public sealed record RunCreatorResponse(string Id, string DisplayName, string Email);
 
 /// <summary>
@@ -55,14 +56,20 @@ public sealed record MetricPointRequest(
     double Value,
     DateTimeOffset? Timestamp = null);
 
+/// <summary>How many metric points were logged, and the run's summary after them.</summary>
 public sealed record LogMetricsResponse(int Logged, JsonElement Summary);
 
+/// <summary>One logged value of a metric at a step.</summary>
 public sealed record MetricPointResponse(long Step, double Value, DateTimeOffset Timestamp);
 
+/// <summary>The logged points of one metric of a run.</summary>
 public sealed record MetricHistoryResponse(string Key, IReadOnlyList<MetricPointResponse> Points);
 
+/// <summary>Records that a run used a committed version as an input.</summary>
 public sealed record UseVersionRequest(Guid VersionId);
 
+/// <summary>A version a run used or produced.</summary>
 public sealed record LineageVersionResponse(Guid VersionId, string ArtifactName, string ArtifactType, int? Index, string ManifestDigest);
 
+/// <summary>The versions a run used (inputs) and produced (outputs).</summary>
 public sealed record RunLineageResponse(IReadOnlyList<LineageVersionResponse> Inputs, IReadOnlyList<LineageVersionResponse> Outputs);

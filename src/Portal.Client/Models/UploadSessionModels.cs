@@ -25,6 +25,7 @@ public sealed record UploadSessionResponse(
     bool AlreadyStored,
     IReadOnlyList<PartUploadUrl>? PartUrls = null);
 
+/// <summary>A part of an upload session that the server has received.</summary>
 /// <param name="Number">From 1.</param>
 /// <param name="Sha256">SHA-256 of the part's bytes as verified by the portal; null for a part sent straight to the
 /// object store, which the portal verifies only as part of the whole.</param>

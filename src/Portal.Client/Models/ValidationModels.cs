@@ -67,11 +67,13 @@ public sealed record ValidationRules
     public string DriftSeverity { get; init; } = CheckSeverity.Error;
 }
 
+/// <summary>The validation rules for an artifact type (the defaults when none were set).</summary>
 public sealed record ValidationRuleSetResponse(string ArtifactType, ValidationRules Rules, bool IsDefault, DateTimeOffset? UpdatedAt, string? UpdatedBy);
 
 /// <summary>Where a finding was seen: <c>line</c> is 1-based; <c>excerpt</c> is redacted for personal data and secrets.</summary>
 public sealed record FindingLocation(long Line, string Excerpt);
 
+/// <summary>One finding of a validation: which check, how severe, and where.</summary>
 public sealed record ValidationFindingResponse(
     string Check,
     string Code,
@@ -92,6 +94,7 @@ public static class JobStates
     public const string Finished = "finished";
 }
 
+/// <summary>The validation of a version: its state, progress, counts and findings.</summary>
 public sealed record ValidationResponse(
     Guid VersionId,
     string State,

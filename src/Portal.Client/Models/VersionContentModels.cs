@@ -9,6 +9,7 @@ public sealed record VersionFileItem(
     long? Size = null,
     string? Ref = null);
 
+/// <summary>The folders and files directly inside a folder of a version, a page at a time.</summary>
 public sealed record VersionFilesResponse(
     Guid VersionId,
     string Prefix,
@@ -25,8 +26,10 @@ public sealed record VersionDiffItem(
     long? OldSize,
     long? NewSize);
 
+/// <summary>How many files were added, removed, modified and renamed, and how much of the manifests was compared.</summary>
 public sealed record VersionDiffSummary(int Added, int Removed, int Modified, int Renamed, int SharedRanges, int ComparedRanges);
 
+/// <summary>What changed from one version to another, a page of changes at a time.</summary>
 public sealed record VersionDiffResponse(
     Guid FromVersionId,
     Guid ToVersionId,

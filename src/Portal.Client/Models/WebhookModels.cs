@@ -20,6 +20,7 @@ public sealed record WebhookResponse(
     DateTimeOffset CreatedAt,
     WebhookDeliveryStats Deliveries);
 
+/// <summary>How a webhook's deliveries went: pending, succeeded and failed counts and the last attempt.</summary>
 public sealed record WebhookDeliveryStats(int Pending, int Succeeded, int Failed, DateTimeOffset? LastAttemptAt, int? LastStatusCode);
 
 /// <summary>
@@ -44,4 +45,5 @@ public sealed record WebhookDeliveryResponse(
     DateTimeOffset? CompletedAt,
     IReadOnlyList<WebhookAttemptResponse> AttemptLog);
 
+/// <summary>One attempt to deliver an event to a webhook.</summary>
 public sealed record WebhookAttemptResponse(int Number, DateTimeOffset At, int? StatusCode, int DurationMs, string? Error, string? ResponseExcerpt);

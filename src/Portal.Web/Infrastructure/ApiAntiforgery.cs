@@ -52,7 +52,7 @@ public static class ApiAntiforgery
                 context.Response.Headers.CacheControl = "no-store";
                 return TypedResults.Ok(new AntiforgeryTokenResponse(HeaderName, tokens.RequestToken!));
             })
-            .WithTags("Access")
+            .WithTags("Access").WithName("GetAntiforgeryToken")
             .WithSummary("An antiforgery token for writes made with the sign-in cookie (not needed with an API token)");
         return api;
     }

@@ -87,7 +87,7 @@ public static class JobsHosting
                 http.Response.Headers.Allow = "POST";
                 return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed, title: Problems.TitleFor(405),
                     detail: "The jobs dashboard's statistics are read with POST and form fields metrics[] (as its page does); open /jobs to see them.",
-                    extensions: new Dictionary<string, object?> { ["code"] = "method_not_allowed" });
+                    extensions: new Dictionary<string, object?> { ["code"] = Portal.Client.ErrorCodes.MethodNotAllowed });
             })
             .RequireAuthorization(Policies.SiteAdmin)
             .ExcludeFromDescription();

@@ -17,13 +17,13 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
             PortalException p => (p.Status, p.Code, p.Message, p.Extensions),
             // A JSON body parameter bound from another content type.
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
-                (415, "unsupported_media_type", AcceptedContentTypes.Message(context, ["application/json"]), null),
+                (415, ErrorCodes.UnsupportedMediaType, AcceptedContentTypes.Message(context, ["application/json"]), null),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, ErrorCodes.RequestTooLarge, "The request body is larger than this endpoint accepts.", null),
             BadHttpRequestException b => (b.StatusCode, ErrorCodes.ValidationFailed, RequestErrorMessage(b), null),
             _ when Portal.Core.Data.DatabaseErrors.IsStorageFull(exception) =>
                 (507, ErrorCodes.StorageFull, "The database is out of space; nothing of this request was saved. Try again later or ask an administrator to free space.", null),
-            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "client_closed", "The client closed the request.", null),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, ErrorCodes.ClientClosed, "The client closed the request.", null),
             _ => (500, ErrorCodes.InternalError, "Something went wrong on the server. The error was logged; try again or tell an admin.", null),
         };
         if (status >= 500)
@@ -71,10 +71,10 @@ public static class Problems
         401 => ErrorCodes.Unauthorized,
         403 => ErrorCodes.Forbidden,
         404 => ErrorCodes.NotFound,
-        405 => "method_not_allowed",
+        405 => ErrorCodes.MethodNotAllowed,
         413 => ErrorCodes.RequestTooLarge,
-        415 => "unsupported_media_type",
-        429 => "rate_limited",
+        415 => ErrorCodes.UnsupportedMediaType,
+        429 => ErrorCodes.RateLimited,
         >= 500 => ErrorCodes.InternalError,
         _ => ErrorCodes.ValidationFailed,
     };

@@ -14,7 +14,7 @@ public static class AccessEndpoints
         var tokens = api.MapGroup("/me/tokens").WithTags("Access");
         tokens.MapGet("/", (ClaimsPrincipal user, ApiTokens useCase, CancellationToken ct) =>
                 useCase.ListAsync(ProjectAccess.UserId(user)!, ct))
-            .WithName("ListApiTokens");
+            .WithName("ListApiTokens").WithSummary("Your API tokens: names, prefixes and dates, never the secrets.");
         tokens.MapPost("/", async (ClaimsPrincipal user, ApiTokens useCase, CreateApiTokenRequest request, CancellationToken ct) =>
             {
                 var created = await useCase.CreateAsync(ProjectAccess.UserId(user)!, request, ct);
@@ -27,7 +27,7 @@ public static class AccessEndpoints
                 await useCase.RevokeAsync(ProjectAccess.UserId(user)!, id, ct);
                 return TypedResults.NoContent();
             })
-            .WithName("RevokeApiToken").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("RevokeApiToken").WithSummary("Revokes one of your API tokens at once.").ProducesProblem(StatusCodes.Status404NotFound);
 
         var users = api.MapGroup("/users").WithTags("Access");
         users.MapGet("/", (ClaimsPrincipal user, Users useCase, CancellationToken ct) => useCase.ListAsync(user, ct))

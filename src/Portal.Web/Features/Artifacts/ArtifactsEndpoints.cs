@@ -27,7 +27,7 @@ public static class ArtifactsEndpoints
 
         artifacts.MapGet("/{name}", (string slug, string name, ClaimsPrincipal user, ArtifactCatalog useCase, CancellationToken ct) =>
                 useCase.GetAsync(user, slug, name, ct))
-            .WithName("GetArtifact").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetArtifact").WithSummary("One artifact: its type, description and version count.").ProducesProblem(StatusCodes.Status404NotFound);
 
         artifacts.MapGet("/{name}/versions", (string slug, string name, int? limit, string? continuationToken, ClaimsPrincipal user, ArtifactCatalog useCase, CancellationToken ct) =>
                 useCase.ListVersionsAsync(user, slug, name, limit, continuationToken, ct))
@@ -73,7 +73,7 @@ public static class ArtifactsEndpoints
                 await useCase.DeleteAsync(user, slug, name, alias, reason, ct);
                 return TypedResults.NoContent();
             })
-            .WithName("DeleteArtifactAlias")
+            .WithName("DeleteArtifactAlias").WithSummary("Removes a custom alias (recorded in the alias history, with the reason).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         artifacts.MapGet("/{name}/aliases/{alias}/history", (string slug, string name, string alias, ClaimsPrincipal user, ArtifactAliases useCase, CancellationToken ct) =>
@@ -117,7 +117,7 @@ public static class ArtifactsEndpoints
         }
         else
         {
-            throw new PortalException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            throw new PortalException(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType,
                 "Send the manifest as application/x-ndjson (gzip allowed) with the other fields as query parameters, or as a JSON body (application/json).");
         }
 

@@ -33,7 +33,7 @@ public static class BlobsEndpoints
         blobs.MapPost("/batch", async (string? project, HttpContext http, ClaimsPrincipal user, BlobUploads useCase, CancellationToken ct) =>
             {
                 if (!string.Equals(http.Request.ContentType, "application/x-tar", StringComparison.OrdinalIgnoreCase))
-                    return Results.Problem(statusCode: 415, detail: "Send the batch as a tar stream with Content-Type: application/x-tar; name each entry by its SHA-256 digest.", extensions: new Dictionary<string, object?> { ["code"] = "unsupported_media_type" });
+                    return Results.Problem(statusCode: 415, detail: "Send the batch as a tar stream with Content-Type: application/x-tar; name each entry by its SHA-256 digest.", extensions: new Dictionary<string, object?> { ["code"] = Portal.Client.ErrorCodes.UnsupportedMediaType });
                 AllowBodyUpTo(http, useCase.MaxBlobBytes);
                 return Results.Ok(await useCase.PutBatchAsync(user, http.Request.Body, project, ct));
             })

@@ -25,11 +25,11 @@ public static class ProjectsEndpoints
 
         projects.MapGet("/{slug}", (string slug, ClaimsPrincipal user, Core.Features.Projects.Projects useCase, CancellationToken ct) =>
                 useCase.GetAsync(user, slug, ct))
-            .WithName("GetProject").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetProject").WithSummary("One project, with your role in it.").ProducesProblem(StatusCodes.Status404NotFound);
 
         projects.MapGet("/{slug}/members", (string slug, ClaimsPrincipal user, ProjectMembers useCase, CancellationToken ct) =>
                 useCase.ListAsync(user, slug, ct))
-            .WithName("ListProjectMembers").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("ListProjectMembers").WithSummary("The project's members and their roles.").ProducesProblem(StatusCodes.Status404NotFound);
 
         projects.MapPost("/{slug}/members", async (string slug, ClaimsPrincipal user, ProjectMembers useCase, AddProjectMemberRequest request, CancellationToken ct) =>
             {
@@ -41,7 +41,7 @@ public static class ProjectsEndpoints
 
         projects.MapPut("/{slug}/members/{userId}", (string slug, string userId, ClaimsPrincipal user, ProjectMembers useCase, ChangeProjectMemberRoleRequest request, CancellationToken ct) =>
                 useCase.ChangeRoleAsync(user, slug, userId, request.Role, ct))
-            .WithName("ChangeProjectMemberRole")
+            .WithName("ChangeProjectMemberRole").WithSummary("Changes a member's role (project admins); the last admin keeps the role.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
 
         projects.MapDelete("/{slug}/members/{userId}", async (string slug, string userId, ClaimsPrincipal user, ProjectMembers useCase, CancellationToken ct) =>
@@ -49,7 +49,7 @@ public static class ProjectsEndpoints
                 await useCase.RemoveAsync(user, slug, userId, ct);
                 return TypedResults.NoContent();
             })
-            .WithName("RemoveProjectMember")
+            .WithName("RemoveProjectMember").WithSummary("Removes a member from the project (project admins); the last admin stays.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
 
         return api;

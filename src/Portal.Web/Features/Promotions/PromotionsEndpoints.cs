@@ -15,7 +15,7 @@ public static class PromotionsEndpoints
             .WithName("ListPromotionPolicies").WithSummary("The project's protected aliases and their rules.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         policies.MapGet("/{alias}", (string slug, string alias, ClaimsPrincipal user, PromotionPolicies useCase, CancellationToken ct) => useCase.GetAsync(user, slug, alias, ct))
-            .WithName("GetPromotionPolicy").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetPromotionPolicy").WithSummary("The rules of one protected alias.").ProducesProblem(StatusCodes.Status404NotFound);
         policies.MapPut("/{alias}", (string slug, string alias, PromotionPolicyRequest request, ClaimsPrincipal user, PromotionPolicies useCase, CancellationToken ct) =>
                 useCase.SetAsync(user, slug, alias, request, ct))
             .WithName("SetPromotionPolicy").WithSummary("Protects an alias name (project admins): approvals, approver role, checks, source alias.")
@@ -65,10 +65,10 @@ public static class PromotionsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         requests.MapPost("/{id:guid}/comments", (string slug, Guid id, PromotionCommentRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
                 useCase.CommentAsync(user, slug, id, request, ct))
-            .WithName("CommentOnPromotion").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("CommentOnPromotion").WithSummary("Adds a comment to the request's discussion.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         requests.MapPost("/{id:guid}/cancel", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
                 useCase.CancelAsync(user, slug, id, request, ct))
-            .WithName("CancelPromotion").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithName("CancelPromotion").WithSummary("Withdraws an open request (its author or a project admin).").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         requests.MapPost("/{id:guid}/reconfirm", (string slug, Guid id, PromotionDecisionRequest request, ClaimsPrincipal user, RequestPromotion useCase, CancellationToken ct) =>
                 useCase.ReconfirmAsync(user, slug, id, request, ct))
             .WithName("ReconfirmPromotion").WithSummary("Re-confirms a stale request against where the alias points now; earlier approvals no longer count.")

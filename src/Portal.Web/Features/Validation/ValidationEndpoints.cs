@@ -62,7 +62,7 @@ public static class ValidationEndpoints
 
         project.MapGet("/compare-reports/{reportId:guid}", (string slug, Guid reportId, ClaimsPrincipal user, CompareReports reports, CancellationToken ct) =>
                 reports.GetAsync(user, slug, reportId, ct))
-            .WithName("GetCompareReport").Produces<CompareReportResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetCompareReport").WithSummary("One compare report by id: its state and, once finished, its findings.").Produces<CompareReportResponse>().ProducesProblem(StatusCodes.Status404NotFound);
 
         project.MapGet("/compare-reports/{reportId:guid}/download", async (string slug, Guid reportId, string? format, ClaimsPrincipal user, CompareReports reports, CancellationToken ct) =>
             {
@@ -70,7 +70,7 @@ public static class ValidationEndpoints
                 return Results.File(Encoding.UTF8.GetBytes(content), contentType, fileName);
             })
             .WithName("DownloadCompareReport").WithSummary("A finished report as html, md or csv (format=…), sent as an attachment.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/html").ProducesProblem(StatusCodes.Status400BadRequest)
+            .Produces(StatusCodes.Status200OK, responseType: null, contentType: "text/html", "text/markdown", "text/csv").ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         project.MapGet("/row-diff", async (string slug, string from, string to, string path, string? oldPath, string? keyColumn, int? samples, ClaimsPrincipal user, VersionSpecs specs, CompareReports reports, CancellationToken ct) =>
