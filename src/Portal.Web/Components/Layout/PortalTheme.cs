@@ -27,7 +27,7 @@ public static class PortalTheme
             DrawerBackground = "#FFFFFF",
             DrawerText = "#374151",
             TextPrimary = "#111827",
-            TextSecondary = "#6B7280",
+            TextSecondary = "#636B78",
             LinesDefault = "#E5E7EB",
             TableLines = "#EEF0F3",
         },
