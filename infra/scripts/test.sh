@@ -17,6 +17,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   echo "installing chromium (apt-get)"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed; browser tests will be skipped"
 fi
+# axe-core (pinned in tests/Portal.E2E.Tests/axe) for the accessibility checks; with Chromium present they fail without it.
+axe_dir=tests/Portal.E2E.Tests/axe
+if command -v npm >/dev/null && { [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ] || [ "$axe_dir/package-lock.json" -nt "$axe_dir/node_modules/.package-lock.json" ]; }; then
+  (cd "$axe_dir" && npm ci --no-audit --no-fund --loglevel=error) || echo "npm ci for axe-core failed; the accessibility tests will fail"
+fi
 
 pg_dir=""
 if [ -z "${PORTAL_TEST_POSTGRES:-}" ]; then

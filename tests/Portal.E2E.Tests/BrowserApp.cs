@@ -48,13 +48,18 @@ public class BrowserApp : IAsyncLifetime
         });
     }
 
-    public async Task<IPage> NewPageAsync()
+    /// <summary>
+    /// A page in a fresh context. <paramref name="colorScheme"/> is what the browser reports to the portal (which
+    /// follows it on first render); <paramref name="bypassPolicy"/> lets a test inject a script of its own (axe-core).
+    /// </summary>
+    public async Task<IPage> NewPageAsync(ColorScheme colorScheme = ColorScheme.Light, bool bypassPolicy = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl,
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
-            ColorScheme = ColorScheme.Light,
+            ColorScheme = colorScheme,
+            BypassCSP = bypassPolicy,
         });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();

@@ -59,7 +59,7 @@ public static class OpenApi
     public static IEndpointRouteBuilder MapPortalOpenApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapPortalApiReference();
         return app;
     }
 }

@@ -17,7 +17,14 @@ public sealed record AuditQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
     int? Limit = null,
-    long? Before = null);
+    long? Before = null,
+    long? After = null);
+
+/// <summary>
+/// One screen of the audit log, newest first. <see cref="Newer"/> and <see cref="Older"/> are the sequence numbers to
+/// pass as <see cref="AuditQuery.After"/> / <see cref="AuditQuery.Before"/> for the neighbouring pages (null at either end).
+/// </summary>
+public sealed record AuditLogPage(IReadOnlyList<AuditEventResponse> Items, int Total, long? Newer, long? Older);
 
 /// <summary>A project the user may read the audit log of.</summary>
 public sealed record AuditScope(string Slug, string Name);
@@ -62,6 +69,40 @@ public sealed class AuditTrail(IDbContextFactory<PortalDbContext> dbFactory, Pro
         if (more)
             rows.RemoveAt(rows.Count - 1);
         return new PagedResponse<AuditEventResponse>(rows, total, more ? rows[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>
+    /// One page for the audit page, walked by sequence number in both directions so a page's address (its filters and
+    /// <see cref="AuditQuery.Before"/> or <see cref="AuditQuery.After"/>) keeps showing the same records as the log grows.
+    /// </summary>
+    public async Task<AuditLogPage> BrowseAsync(ClaimsPrincipal user, AuditQuery query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var pageSize = query.Limit ?? DefaultPageSize;
+        if (pageSize is < 1 or > MaxPageSize)
+            throw PortalException.BadRequest(ErrorCodes.LimitInvalid, $"limit must be between 1 and {MaxPageSize}.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var filtered = await FilterAsync(db, user, query, ct);
+        var total = await filtered.CountAsync(ct);
+        List<AuditEventResponse> rows;
+        if (query.After is { } after && query.Before is null)
+        {
+            rows = await Project(db, filtered.Where(e => e.Sequence > after).OrderBy(e => e.Sequence).Take(pageSize)).ToListAsync(ct);
+            rows.Reverse();
+        }
+        else
+        {
+            var page = query.Before is { } before ? filtered.Where(e => e.Sequence < before) : filtered;
+            rows = await Project(db, page.OrderByDescending(e => e.Sequence).Take(pageSize)).ToListAsync(ct);
+        }
+
+        if (rows.Count == 0)
+            return new AuditLogPage(rows, total, null, null);
+        var newest = rows[0].Sequence;
+        var oldest = rows[^1].Sequence;
+        var hasNewer = await filtered.AnyAsync(e => e.Sequence > newest, ct);
+        var hasOlder = await filtered.AnyAsync(e => e.Sequence < oldest, ct);
+        return new AuditLogPage(rows, total, hasNewer ? newest : null, hasOlder ? oldest : null);
     }
 
     /// <summary>Writes every matching record as CSV (RFC 4180, oldest first), reading the database a batch at a time.</summary>
