@@ -54,6 +54,7 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
             $"/projects/{slug}/settings/reports",
             $"/projects/{slug}/webhooks",
             "/approvals",
+            "/",
             $"/projects/{slug}/promotions/{demo.PromotionId}",
             "/search?q=reviews",
             "/audit",
@@ -71,6 +72,13 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
         await BrowserApp.ScreenshotAsync(page, $"90-a11y-version-{name}");
         await BrowserApp.GotoInteractiveAsync(page, "/audit");
         await BrowserApp.ScreenshotAsync(page, $"91-a11y-audit-{name}");
+        foreach (var (width, height) in new[] { (1366, 768), (1920, 1080) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            await BrowserApp.GotoInteractiveAsync(page, "/");
+            Assert.NotNull(await page.QuerySelectorAsync("[data-testid=for-me]"));
+            await BrowserApp.ScreenshotAsync(page, $"93-home-{width}x{height}-{name}");
+        }
         await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}");
         await BrowserApp.ScreenshotAsync(page, $"92-a11y-project-{name}");
 

@@ -48,7 +48,7 @@ public static class OpenApi
                 foreach (var tag in document.Tags ?? new HashSet<Microsoft.OpenApi.OpenApiTag>())
                     tag.Description ??= TagDescriptions.GetValueOrDefault(tag.Name ?? "");
                 document.Info.Title = "Portal API";
-                document.Info.Description = "Log runs and artifact versions, read lineage and promote versions. Authenticate with 'Authorization: Bearer <token>'; "
+                document.Info.Description = "Log runs and artifact versions, read lineage and promote versions. Authenticate with `Authorization: Bearer <token>`; "
                     + "failures are problem details with a stable code (docs/openapi.md).";
                 return Task.CompletedTask;
             }));

@@ -92,7 +92,7 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
 
         var events = await LatestEvents(db, projectId).ToListAsync(ct);
         var activity = events
-            .Select(e => new ProjectActivity(e.At, string.IsNullOrEmpty(e.Actor) ? "Someone" : e.Actor, e.Action, Describe(e.Action, e.AfterJson), e.TargetType, e.TargetId))
+            .Select(e => new ProjectActivity(e.At, string.IsNullOrEmpty(e.Actor) ? SystemActor(e.Action) : e.Actor, e.Action, Describe(e.Action, e.AfterJson), e.TargetType, e.TargetId))
             .ToList();
 
         return new ProjectDashboardResponse(artifactCount, versionCount, versionsThisWeek, runCount, pendingApprovals, logical, stored, perDay, activity)
@@ -147,6 +147,15 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
          select new ActivityRow(e.At, e.Action, e.TargetType, e.TargetId, e.AfterJson, u == null ? null : u.DisplayName))
         .Take(ActivityItems);
 
+    /// <summary>Who did what no person did: the background job that records it, or the portal itself.</summary>
+    internal static string SystemActor(string action) => action.Split('.')[0] switch
+    {
+        "compare_report" => "The compare job",
+        "version_validation" => "The validation job",
+        "ingestion" => "The ingestion job",
+        _ => "Portal",
+    };
+
     /// <summary>"committed corpus v3", "moved alias production of corpus to v4" … from an audit action and its recorded state.</summary>
     public static string Describe(string action, string? afterJson)
     {
@@ -172,6 +181,8 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
             "member.removed" => "removed a member",
             "member.role_changed" => "changed a member's role",
             "project.created" => "created the project",
+            "compare_report.finished" => "finished a compare report",
+            "version_validation.finished" => $"validated {artifact}".TrimEnd(),
             _ => action.Replace('_', ' ').Replace('.', ' '),
         };
     }
