@@ -38,8 +38,19 @@ public sealed partial class PortalClient
     public Task<CompareReportResponse> FindCompareReportAsync(string slug, Guid from, Guid to, string? keyColumn = null, CancellationToken ct = default) =>
         GetAsync<CompareReportResponse>($"{ProjectPath(slug)}/compare-reports" + Query(("from", from.ToString()), ("to", to.ToString()), ("keyColumn", keyColumn)), ct);
 
+    /// <summary>
+    /// The report of two versions named by id, <c>artifact:v3</c>, <c>artifact:&lt;alias&gt;</c> or
+    /// <c>artifact:&lt;manifest digest prefix&gt;</c>.
+    /// </summary>
+    public Task<CompareReportResponse> FindCompareReportAsync(string slug, string from, string to, string? keyColumn = null, CancellationToken ct = default) =>
+        GetAsync<CompareReportResponse>($"{ProjectPath(slug)}/compare-reports" + Query(("from", from), ("to", to), ("keyColumn", keyColumn)), ct);
+
     /// <summary>Row-level changes of one CSV/TSV/JSONL file between two versions, computed on request.</summary>
     public Task<RowDiffResponse> DiffRowsAsync(string slug, Guid from, Guid to, string path, string? keyColumn = null, int? samples = null, CancellationToken ct = default) =>
-        GetAsync<RowDiffResponse>($"{ProjectPath(slug)}/row-diff" + Query(("from", from.ToString()), ("to", to.ToString()), ("path", path), ("keyColumn", keyColumn),
+        DiffRowsAsync(slug, from.ToString(), to.ToString(), path, keyColumn, samples, ct);
+
+    /// <summary>Row-level changes of one file between two versions named by id, <c>artifact:v3</c>, alias or digest prefix.</summary>
+    public Task<RowDiffResponse> DiffRowsAsync(string slug, string from, string to, string path, string? keyColumn = null, int? samples = null, CancellationToken ct = default) =>
+        GetAsync<RowDiffResponse>($"{ProjectPath(slug)}/row-diff" + Query(("from", from), ("to", to), ("path", path), ("keyColumn", keyColumn),
             ("samples", samples?.ToString(CultureInfo.InvariantCulture))), ct);
 }

@@ -126,6 +126,16 @@ public sealed partial class PortalClient
             ("from", from.ToString()), ("to", to.ToString()), ("toProject", toProject), ("change", change),
             ("continuation", continuation), ("limit", limit?.ToString(CultureInfo.InvariantCulture))), ct);
 
+    /// <summary>
+    /// One page of the changes between two versions named by id, <c>artifact:v3</c>, <c>artifact:&lt;alias&gt;</c> or
+    /// <c>artifact:&lt;manifest digest prefix&gt;</c> (<paramref name="to"/> in <paramref name="toProject"/> when given).
+    /// </summary>
+    public Task<VersionDiffResponse> DiffVersionsAsync(
+        string slug, string from, string to, string? toProject = null, string? change = null, string? continuation = null, int? limit = null, CancellationToken ct = default) =>
+        GetAsync<VersionDiffResponse>($"api/v1/projects/{Escape(slug)}/diff" + Query(
+            ("from", from), ("to", to), ("toProject", toProject), ("change", change),
+            ("continuation", continuation), ("limit", limit?.ToString(CultureInfo.InvariantCulture))), ct);
+
     /// <summary>Committed versions, in projects the caller can read, that hold a file with this SHA-256.</summary>
     public Task<IReadOnlyList<ContainingVersion>> FindVersionsWithBlobAsync(string digest, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<ContainingVersion>>($"api/v1/blobs/sha256/{Escape(digest)}/versions", ct);

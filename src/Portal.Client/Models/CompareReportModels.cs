@@ -53,8 +53,12 @@ public sealed record CompareReportResponse(
     VersionStatistics? ToStatistics,
     IReadOnlyList<DriftRow> Drift);
 
-/// <summary>Asks for a report between any two versions; <c>keyColumn</c> keys the row diff (null picks id/key/uuid when present).</summary>
-public sealed record CompareReportRequest(Guid From, Guid To, string? KeyColumn = null);
+/// <summary>
+/// Asks for a report between any two committed versions of the project, each named as anywhere else: its id,
+/// <c>artifact:v3</c>, <c>artifact:&lt;alias&gt;</c> or <c>artifact:&lt;manifest digest prefix&gt;</c>;
+/// <c>keyColumn</c> keys the row diff (null picks id/key/uuid when present).
+/// </summary>
+public sealed record CompareReportRequest(string From, string To, string? KeyColumn = null);
 
 /// <summary>An interactive row diff of one file pair (read straight from the blob store, not stored).</summary>
 public sealed record RowDiffResponse(FileRowDiff Diff, IReadOnlyList<string> Columns);

@@ -1,5 +1,13 @@
 namespace Portal.Client.Models;
 
+/// <summary>The kinds of lineage node (<see cref="LineageNodeResponse.Kind"/>).</summary>
+public static class LineageNodeKinds
+{
+    public const string Version = "version";
+    public const string Run = "run";
+    public const string Cluster = "cluster";
+}
+
 /// <summary>
 /// One node of a lineage graph. <see cref="Id"/> is <c>version:&lt;guid&gt;</c>, <c>run:&lt;guid&gt;</c> or, for nodes
 /// collapsed beyond a per-hop cap, <c>cluster:&lt;kind&gt;:&lt;anchor guid&gt;:&lt;up|down&gt;:&lt;type&gt;</c>.

@@ -61,6 +61,7 @@ public static class OpenApiProblems
         ("ref", JsonSchemaType.String, "The reference the failure is about."),
         ("uri", JsonSchemaType.String, "The URI the failure is about."),
         ("rule", JsonSchemaType.String, "The validation rule the failure is about."),
+        ("ingestionStatus", JsonSchemaType.String, "The status of the ingestion (queued, committed …), which takes no more files."),
     ];
 
     public static OpenApiOptions AddPortalProblems(this OpenApiOptions options)

@@ -7,7 +7,10 @@ using Microsoft.OpenApi;
 using Portal.Client.Models;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Maintenance;
+using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
+using Portal.Core.Features.Webhooks;
 
 namespace Portal.Web.Infrastructure;
 
@@ -27,6 +30,10 @@ public static class OpenApiSchemas
     {
         IReadOnlyList<string> roles = Enum.GetNames<ProjectRole>();
         IReadOnlyList<string> runStatuses = Enum.GetValues<RunStatus>().Select(Portal.Core.Features.Runs.Runs.StatusName).ToList();
+        IReadOnlyList<string> finalRunStatuses = Enum.GetValues<RunStatus>().Where(s => s != RunStatus.Running).Select(Portal.Core.Features.Runs.Runs.StatusName).ToList();
+        // Only roles that can approve (PromotionPolicies.ParseApproverRole): never Viewer.
+        IReadOnlyList<string> approverRoles = Enum.GetValues<ProjectRole>().Where(r => r >= ProjectRole.Contributor).Select(r => r.ToString()).ToList();
+        IReadOnlyList<string> lineageNodeKinds = Constants(typeof(LineageNodeKinds));
         var sets = new Dictionary<(Type, string), IReadOnlyList<string>>
         {
             [(typeof(ProjectResponse), "role")] = roles,
@@ -45,6 +52,15 @@ public static class OpenApiSchemas
             [(typeof(PromotionCheckResponse), "state")] = Constants(typeof(PromotionCheckStates)),
             [(typeof(VersionDiffItem), "change")] = Constants(typeof(DiffChange)),
             [(typeof(ValidationFindingResponse), "severity")] = CheckSeverity.All,
+            [(typeof(FinishRunRequest), "status")] = finalRunStatuses,
+            [(typeof(WebhookDeliveryResponse), "state")] = LowerNames<WebhookDeliveryState>(),
+            [(typeof(MaintenanceRunResponse), "state")] = LowerNames<MaintenanceRunState>(),
+            [(typeof(LineageNodeResponse), "kind")] = lineageNodeKinds,
+            [(typeof(LineageClusterNode), "nodeKind")] = lineageNodeKinds.Where(k => k != LineageNodeKinds.Cluster).ToList(),
+            [(typeof(PromotionResponse), "kind")] = LowerNames<PromotionKind>(),
+            [(typeof(PromotionResponse), "approverRole")] = approverRoles,
+            [(typeof(PromotionPolicyResponse), "approverRole")] = approverRoles,
+            [(typeof(SearchHit), "kind")] = Constants(typeof(SearchHitKind)),
         };
         foreach (var severity in typeof(ValidationRules).GetProperties().Where(p => p.Name.EndsWith("Severity", StringComparison.Ordinal)))
             sets[(typeof(ValidationRules), JsonNamingPolicyCamel(severity.Name))] = CheckSeverity.All;
@@ -138,6 +154,11 @@ public static class OpenApiSchemas
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToList();
+
+    /// <summary>The names of an enum the way the use cases write them (<c>State.ToString().ToLowerInvariant()</c>).</summary>
+    private static IReadOnlyList<string> LowerNames<TEnum>()
+        where TEnum : struct, Enum =>
+        Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()).ToList();
 
     private static string JsonNamingPolicyCamel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
 }

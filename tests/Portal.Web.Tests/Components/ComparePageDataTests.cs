@@ -23,6 +23,7 @@ public sealed class ComparePageDataTests : BunitContext, IAsyncLifetime, IClassF
         JSInterop.Mode = JSRuntimeMode.Loose;
         var provider = _scope.ServiceProvider;
         Services.AddSingleton(provider.GetRequiredService<VersionOverview>());
+        Services.AddSingleton(provider.GetRequiredService<VersionSpecs>());
         Services.AddSingleton(provider.GetRequiredService<VersionDiff>());
         Services.AddSingleton(provider.GetRequiredService<ArtifactCatalog>());
         Services.AddSingleton(provider.GetRequiredService<VersionFileDiff>());
@@ -72,6 +73,39 @@ public sealed class ComparePageDataTests : BunitContext, IAsyncLifetime, IClassF
         Assert.Equal("2", cut.Find("[data-testid=diff-modified]").TextContent);
         // Text files get a line diff link; the PNG does not.
         Assert.Single(cut.FindAll("[data-testid=text-diff-link]"));
+    }
+
+    [SkippableTheory]
+    [InlineData("from=prompts:v0&to=prompts:v1")]
+    [InlineData("from=prompts:v0&to=prompts:latest")]
+    [InlineData("from={v0}&to=prompts:latest")]
+    [InlineData("from=prompts:{digest0}&to={v1}")]
+    [InlineData("to=prompts:latest")]
+    public async Task Versions_are_named_by_id_number_alias_or_digest_prefix(string query)
+    {
+        _app.SkipIfUnavailable();
+        var (user, slug, v0, v1) = await PublishTwoAsync();
+        Render<MudPopoverProvider>();
+
+        var cut = RenderCompare(user, slug, query.Replace("{v0}", v0.Id.ToString(), StringComparison.Ordinal)
+            .Replace("{v1}", v1.Id.ToString(), StringComparison.Ordinal).Replace("{digest0}", v0.ManifestDigest[..10], StringComparison.Ordinal));
+
+        cut.WaitForAssertion(() => Assert.Contains("prompts:v0", cut.Find("#page-title").TextContent, StringComparison.Ordinal));
+        Assert.Contains("prompts:v1", cut.Find("#page-title").TextContent, StringComparison.Ordinal);
+        Assert.Equal("2", cut.Find("[data-testid=diff-modified]").TextContent);
+        Assert.Contains("manifest ranges shared and skipped", cut.Find("[data-testid=range-summary]").TextContent, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_name_that_is_no_version_says_so()
+    {
+        _app.SkipIfUnavailable();
+        var (user, slug, _, _) = await PublishTwoAsync();
+
+        var unknown = RenderCompare(user, slug, "from=prompts:v7&to=prompts:v1");
+        unknown.WaitForAssertion(() => Assert.Contains("not in project", unknown.Markup, StringComparison.Ordinal));
+        var malformed = RenderCompare(user, slug, "from=v0&to=prompts:v1");
+        malformed.WaitForAssertion(() => Assert.Contains("does not name a version", malformed.Markup, StringComparison.Ordinal));
     }
 
     [SkippableFact]

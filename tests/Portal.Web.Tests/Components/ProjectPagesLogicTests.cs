@@ -170,6 +170,15 @@ public sealed class ProjectPagesLogicTests : BunitContext, IAsyncLifetime
         Assert.Equal(4, ComparePage.CountOf(new VersionDiffSummary(1, 2, 3, 4, 0, 0), DiffChange.Renamed));
     }
 
+    [Fact]
+    public void The_range_summary_counts_shared_ranges_out_of_all_distinct_ones()
+    {
+        // 1,006 ranges shared by both versions, 20 unshared ones read: never "1,006 of 20".
+        Assert.Equal("1,006 of 1,026 manifest ranges shared and skipped, 20 read", ComparePage.RangeSummary(new VersionDiffSummary(1, 0, 0, 0, 1006, 20)));
+        Assert.Equal("0 of 3 manifest ranges shared and skipped, 3 read", ComparePage.RangeSummary(new VersionDiffSummary(5, 0, 0, 0, 0, 3)));
+        Assert.Equal("no manifest ranges", ComparePage.RangeSummary(new VersionDiffSummary(0, 0, 0, 0, 0, 0)));
+    }
+
     [Theory]
     [InlineData(0, "0 B")]
     [InlineData(1023, "1,023 B")]

@@ -63,6 +63,24 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
             Assert.Contains(expected, values);
     }
 
+    [Theory]
+    [InlineData("WebhookDeliveryResponse", "state", "pending,succeeded,failed")]
+    [InlineData("MaintenanceRunResponse", "state", "queued,running,succeeded,failed")]
+    [InlineData("LineageNodeResponse", "kind", "version,run,cluster")]
+    [InlineData("LineageClusterNode", "nodeKind", "version,run")]
+    [InlineData("PromotionResponse", "kind", "promotion,rollback")]
+    [InlineData("PromotionResponse", "approverRole", "Contributor,Reviewer,Admin")]
+    [InlineData("PromotionPolicyResponse", "approverRole", "Contributor,Reviewer,Admin")]
+    [InlineData("SearchHit", "kind", "artifact,version,run")]
+    [InlineData("FinishRunRequest", "status", "finished,failed,crashed,killed")]
+    public async Task Closed_sets_of_strings_are_enums(string schema, string property, string values)
+    {
+        var doc = await (await app.AnonymousClient().GetAsync("/openapi/v1.json")).ReadOkAsync<JsonElement>();
+        var member = doc.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty(property);
+        Assert.True(member.TryGetProperty("enum", out var listed), $"{schema}.{property} has no enum: {member}");
+        Assert.Equal(values.Split(',').Order(StringComparer.Ordinal), listed.EnumerateArray().Select(v => v.GetString()!).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Operations_that_need_a_token_say_so_and_anonymous_ones_do_not()
     {

@@ -319,7 +319,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             .ReadOkAsync<WebhookResponse>(HttpStatusCode.Created);
         var ingestion = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/ingestions/uploads", new CreateUploadIngestionRequest(new IngestionTarget("corpus"))))
             .ReadOkAsync<IngestionResponse>(HttpStatusCode.Created);
-        var report = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v1.Id, v2.Id)))
+        var report = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v1.Id.ToString(), v2.Id.ToString())))
             .ReadOkAsync<CompareReportResponse>(HttpStatusCode.Accepted);
         var large = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1000);
         var upload = await (await contributor.PostJsonAsync("/api/v1/blobs/uploads", new StartUploadSessionRequest(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(large)), large.Length, team.Slug)))

@@ -14,7 +14,7 @@ using Portal.Core.Storage;
 namespace Portal.Core.Features.Compare;
 
 /// <summary>Compare reports for the API and the compare page: read, ask for one, download, and diff one file's rows live.</summary>
-public sealed class CompareReports(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, IBackgroundJobClient jobs, IBlobStore blobs, TimeProvider clock)
+public sealed class CompareReports(IDbContextFactory<PortalDbContext> dbFactory, ProjectAccess access, VersionSpecs specs, IBackgroundJobClient jobs, IBlobStore blobs, TimeProvider clock)
 {
     public async Task<CompareReportResponse> GetAsync(ClaimsPrincipal user, string slug, Guid reportId, CancellationToken ct = default)
     {
@@ -44,14 +44,15 @@ public sealed class CompareReports(IDbContextFactory<PortalDbContext> dbFactory,
         var key = request.KeyColumn?.Trim() ?? "";
         if (key.Length > 200)
             throw PortalException.BadRequest(ErrorCodes.ValidationFailed, "keyColumn is at most 200 characters.");
+        // Only committed versions of this project resolve, so no further check is needed.
+        var from = await specs.ResolveAsync(user, slug, request.From, ct);
+        var to = await specs.ResolveAsync(user, slug, request.To, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await VersionFiles.RequireCommittedVersionAsync(db, grant.Project.Id, request.From, ct);
-        await VersionFiles.RequireCommittedVersionAsync(db, grant.Project.Id, request.To, ct);
         var now = clock.GetUtcNow();
-        var (id, unfinished) = await CompareReportJob.EnsureQueuedAsync(db, grant.Project.Id, request.From, request.To, key, now, ct);
+        var (id, unfinished) = await CompareReportJob.EnsureQueuedAsync(db, grant.Project.Id, from, to, key, now, ct);
         if (unfinished)
         {
-            db.Record(now, grant.UserId, grant.Project.Id, "compare_report.requested", "compare_report", id.ToString(), after: new { request.From, request.To, keyColumn = key });
+            db.Record(now, grant.UserId, grant.Project.Id, "compare_report.requested", "compare_report", id.ToString(), after: new { From = from, To = to, keyColumn = key });
             await db.SaveChangesAsync(ct);
             jobs.Enqueue<CompareReportJob>(j => j.ExecuteAsync(id, CancellationToken.None));
         }

@@ -247,5 +247,5 @@ public sealed class Ingestions(
 
     private static PortalException NotReceiving(Ingestion ingestion) =>
         PortalException.Conflict(ErrorCodes.IngestionNotReceiving, $"Ingestion {ingestion.Id} is {Ingestion.StatusName(ingestion.Status)} and takes no more files; start a new upload.",
-            new Dictionary<string, object?> { ["status"] = Ingestion.StatusName(ingestion.Status) });
+            new Dictionary<string, object?> { ["ingestionStatus"] = Ingestion.StatusName(ingestion.Status) });
 }

@@ -198,7 +198,7 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
                     : VersionCheckState.Missing;
                 var label = v.Index is { } index ? $"{v.Name}:{ArtifactNames.FormatIndex(index)}" : $"{v.Name}:{v.State.ToString().ToLowerInvariant()}";
                 var id = LineageNodeId.Version(v.Id);
-                nodes.Add(new LineageNodeResponse(id.ToString(), "version", label, depths[id],
+                nodes.Add(new LineageNodeResponse(id.ToString(), LineageNodeKinds.Version, label, depths[id],
                     Version: new LineageVersionNode(v.Id, v.Name, v.Type, v.Index, v.State.ToString().ToLowerInvariant(), custom,
                         names.Contains(ArtifactNames.Latest), check.ToString().ToLowerInvariant(), v.CreatedAt, v.FileCount, v.TotalSize)));
             }
@@ -218,7 +218,7 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
             foreach (var r in runs)
             {
                 var id = LineageNodeId.Run(r.Id);
-                nodes.Add(new LineageNodeResponse(id.ToString(), "run", r.Name, depths[id],
+                nodes.Add(new LineageNodeResponse(id.ToString(), LineageNodeKinds.Run, r.Name, depths[id],
                     Run: new LineageRunNode(r.Id, r.Name, r.JobType, r.Status.ToString().ToLowerInvariant(), r.StartedAt, r.FinishedAt)));
             }
         }
@@ -347,8 +347,8 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
             var way = direction == LineageWalkDirection.Down ? "down" : "up";
             var id = $"cluster:{anchor}:{way}:{type}";
             var what = runs ? $"{type} runs" : $"{type} versions";
-            Clusters.Add(new LineageNodeResponse(id, "cluster", $"+{count} more {what}", depth,
-                Cluster: new LineageClusterNode(anchor.ToString(), way, runs ? "run" : "version", type, count)));
+            Clusters.Add(new LineageNodeResponse(id, LineageNodeKinds.Cluster, $"+{count} more {what}", depth,
+                Cluster: new LineageClusterNode(anchor.ToString(), way, runs ? LineageNodeKinds.Run : LineageNodeKinds.Version, type, count)));
             Edges.Add(direction == LineageWalkDirection.Down
                 ? new LineageEdgeResponse(anchor.ToString(), id, "cluster")
                 : new LineageEdgeResponse(id, anchor.ToString(), "cluster"));

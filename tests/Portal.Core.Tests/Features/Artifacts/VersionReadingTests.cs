@@ -245,6 +245,18 @@ public abstract class VersionReadingTests(PortalApp app)
         var same = await app.Services.GetRequiredService<VersionDiff>().DiffAsync(team.Viewer.Principal, team.Slug, v1, team.Slug, v1, null, null, 100);
         Assert.Empty(same.Items);
         Assert.Equal(0, same.Summary.ComparedRanges);
+
+        // Shared counts the older version's ranges found in the newer one; compared counts the unshared ranges of both
+        // sides. Shared plus compared is every distinct range, never fewer than one version's own.
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var v0Ranges = await db.VersionRanges.CountAsync(r => r.VersionId == v0);
+            var v1Ranges = await db.VersionRanges.CountAsync(r => r.VersionId == v1);
+            Assert.Equal(v1Ranges, same.Summary.SharedRanges);
+            Assert.True(diff.Summary.SharedRanges <= Math.Min(v0Ranges, v1Ranges));
+            Assert.True(diff.Summary.SharedRanges + diff.Summary.ComparedRanges >= Math.Max(v0Ranges, v1Ranges));
+            Assert.True(diff.Summary.SharedRanges + diff.Summary.ComparedRanges <= v0Ranges + v1Ranges);
+        }
     }
 
     [SkippableFact]

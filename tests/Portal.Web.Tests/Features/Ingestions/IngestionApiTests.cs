@@ -140,6 +140,11 @@ public abstract class IngestionApiTests(IngestionApp app)
         Assert.Equal(IngestionStatuses.Queued, (await sdk.StartIngestionAsync(team.Slug, created.Id)).Status);
         var late = await Assert.ThrowsAsync<PortalApiException>(() => sdk.PutIngestionFileAsync(team.Slug, created.Id, "late.txt", new MemoryStream([1])));
         Assert.Equal(ErrorCodes.IngestionNotReceiving, late.Code);
+        // The ingestion's status has its own member, so the problem's integer status stays the HTTP status.
+        var lateRaw = await app.ClientWithToken(team.Contributor.Token).PutAsync($"/api/v1/projects/{team.Slug}/ingestions/{created.Id}/files/late.txt", new ByteArrayContent([1]));
+        var lateProblem = await lateRaw.AssertProblemAsync(HttpStatusCode.Conflict, ErrorCodes.IngestionNotReceiving);
+        Assert.Equal(409, lateProblem.GetProperty("status").GetInt32());
+        Assert.Equal(IngestionStatuses.Queued, lateProblem.GetProperty("ingestionStatus").GetString());
 
         await RunJobAsync(created.Id);
         var first = await sdk.GetIngestionAsync(team.Slug, created.Id);

@@ -92,10 +92,21 @@ public abstract class ValidationApiTests(PortalApp app)
 
         using var sdk = new PortalClient(client);
         Assert.Equal(report.Report.Id, (await sdk.FindCompareReportAsync(team.Slug, v0.Id, v1.Id)).Report.Id);
+        Assert.Equal(report.Report.Id, (await sdk.FindCompareReportAsync(team.Slug, "train:v0", "train:latest")).Report.Id);
+        // The request body names versions as everywhere else: by id, name:vN, name:alias or digest prefix.
+        using var contributorSdk = new PortalClient(app.ClientWithToken(team.Contributor.Token));
+        var digestPrefix = "train:" + v0.ManifestDigest[..16];
+        Assert.Equal(report.Report.Id, (await contributorSdk.RequestCompareReportAsync(team.Slug, new CompareReportRequest(digestPrefix, "train:v1"))).Report.Id);
+        Assert.Equal(report.Report.Id, (await contributorSdk.RequestCompareReportAsync(team.Slug, new CompareReportRequest(v0.Id.ToString(), "train:latest"))).Report.Id);
+        var unknown = await Assert.ThrowsAsync<PortalApiException>(() => contributorSdk.RequestCompareReportAsync(team.Slug, new CompareReportRequest("train:v9", "train:v1")));
+        Assert.Equal((HttpStatusCode.NotFound, ErrorCodes.VersionNotFound), (unknown.Status, unknown.Code));
+        var unnamed = await Assert.ThrowsAsync<PortalApiException>(() => contributorSdk.RequestCompareReportAsync(team.Slug, new CompareReportRequest("v0", "train:v1")));
+        Assert.Equal((HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed), (unnamed.Status, unnamed.Code));
         Assert.Equal(JobStates.Passed, (await sdk.GetValidationAsync(team.Slug, v1.Id)).State);
         var live = await sdk.DiffRowsAsync(team.Slug, v0.Id, v1.Id, "train.jsonl", keyColumn: "text");
         Assert.Equal("text", live.Diff.KeyColumn);
         Assert.Equal(16, live.Diff.Added);
+        Assert.Equal(live.Diff.Added, (await sdk.DiffRowsAsync(team.Slug, "train:v0", "train:latest", "train.jsonl", keyColumn: "text")).Diff.Added);
         Assert.Equal(10, live.Diff.Removed);
     }
 
@@ -128,7 +139,7 @@ public abstract class ValidationApiTests(PortalApp app)
             .AssertProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         var rerun = await app.ClientWithToken(team.Contributor.Token).PostAsync($"/api/v1/projects/{team.Slug}/versions/{v0.Id}/validation", null);
         Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
-        await (await app.ClientWithToken(team.Viewer.Token).PostAsJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v0.Id, v0.Id)))
+        await (await app.ClientWithToken(team.Viewer.Token).PostAsJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v0.Id.ToString(), v0.Id.ToString())))
             .AssertProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         await (await app.ClientWithToken(stranger.Token).GetAsync($"/api/v1/projects/{team.Slug}/versions/{v0.Id}/validation"))
             .AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.ProjectNotFound);
