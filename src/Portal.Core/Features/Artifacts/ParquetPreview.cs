@@ -10,8 +10,12 @@ namespace Portal.Core.Features.Artifacts;
 /// </summary>
 public static class ParquetPreview
 {
-    /// <summary>A first row group with more rows than this is not read; the preview shows the schema only.</summary>
-    public const int MaxRowGroupRows = 250_000;
+    /// <summary>
+    /// A first row group larger than this (uncompressed, as its footer says) is not read; the preview shows the schema
+    /// and says why. Parquet writers cut row groups by bytes (pyarrow, Spark: 64–128 MB) rather than rows, so the limit is
+    /// in bytes too: a group of a million narrow rows is cheap, one of a thousand wide rows may not be.
+    /// </summary>
+    public const long MaxRowGroupBytes = 96L * 1024 * 1024;
 
     public static async Task<FilePreviewResponse> BuildAsync(string path, long size, string digest, Stream stream, CancellationToken ct)
     {
@@ -20,8 +24,9 @@ public static class ParquetPreview
         {
             reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: ct);
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Parquet.Net throws its own and the runtime's exception types for a damaged footer; any of them means "not readable".
             return new FilePreviewResponse(path, PreviewKind.Binary, size, digest, false, null, [], [], 0, $"Not a readable Parquet file: {ex.Message}");
         }
 
@@ -39,35 +44,44 @@ public static class ParquetPreview
                 };
             }
 
-            using var group = reader.OpenRowGroupReader(0);
-            var groupRows = group.RowCount;
-            if (groupRows > MaxRowGroupRows)
-            {
-                return new FilePreviewResponse(path, PreviewKind.Parquet, size, digest, true, null, columns, [], 0,
-                    $"{totalRows:N0} rows. Its first row group has {groupRows:N0} rows, more than a preview reads ({MaxRowGroupRows:N0}); only the schema is shown.")
+            FilePreviewResponse SchemaOnly(string why) =>
+                new(path, PreviewKind.Parquet, size, digest, false, null, columns, [], 0, $"{totalRows:N0} rows in {reader.RowGroupCount:N0} row groups. {why} Only the schema is shown.")
                 {
                     TotalRows = totalRows,
                 };
-            }
 
-            var rows = (int)groupRows;
+            var groupBytes = reader.Metadata?.RowGroups is { Count: > 0 } groups ? groups[0].TotalByteSize : 0;
+            if (groupBytes > MaxRowGroupBytes)
+                return SchemaOnly($"Its first row group holds {groupBytes / (1024 * 1024):N0} MB uncompressed, more than a preview reads ({MaxRowGroupBytes / (1024 * 1024):N0} MB).");
+
+            // Only the first row group is read: its column chunks, found through the footer, whatever the file's size.
+            using var group = reader.OpenRowGroupReader(0);
+            var rows = (int)Math.Min(group.RowCount, int.MaxValue);
             var values = new List<string?[]>(fields.Length);
-            foreach (var field in fields)
-                values.Add(await ReadColumnAsync(group, field, rows, ct));
+            try
+            {
+                foreach (var field in fields)
+                    values.Add(await ReadColumnAsync(group, field, rows, ct));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return SchemaOnly($"Its first row group could not be read ({ex.Message}).");
+            }
 
             var shown = Math.Min(rows, FilePreview.MaxRows);
             var table = Enumerable.Range(0, shown)
                 .Select(r => (IReadOnlyList<string>)values.Select(column => column[r] ?? "").ToList())
                 .ToList();
-            var stats = fields.Select((f, i) => ColumnStatistics.Compute(ColumnName(f), values[i], columns[i].Type)).ToList();
+            var statsRows = Math.Min(rows, FilePreview.MaxStatsRows);
+            var stats = fields.Select((f, i) => ColumnStatistics.Compute(ColumnName(f), new ArraySegment<string?>(values[i], 0, statsRows), columns[i].Type)).ToList();
             var withEmpty = columns.Select((c, i) => c with { Empty = table.Count(row => row[i].Length == 0) }).ToList();
             var truncated = totalRows > shown;
             return new FilePreviewResponse(path, PreviewKind.Parquet, size, digest, truncated, null, withEmpty, table, shown,
-                truncated ? $"First {shown:N0} of {totalRows:N0} rows." : null)
+                truncated ? $"First {shown:N0} of {totalRows:N0} rows ({reader.RowGroupCount:N0} row {(reader.RowGroupCount == 1 ? "group" : "groups")})." : null)
             {
                 Stats = stats,
-                StatsRows = rows,
-                StatsWholeFile = rows == totalRows,
+                StatsRows = statsRows,
+                StatsWholeFile = statsRows == totalRows,
                 TotalRows = totalRows,
             };
         }

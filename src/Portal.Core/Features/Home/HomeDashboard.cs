@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Client.Models;
 using Portal.Core.Data;
@@ -10,6 +9,7 @@ using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.Core.Features.Validation;
+using Portal.Core.Text;
 
 namespace Portal.Core.Features.Home;
 
@@ -79,6 +79,19 @@ public sealed class HomeDashboard(IDbContextFactory<PortalDbContext> dbFactory, 
 
     /// <summary>The kinds of news, in the order the page shows them.</summary>
     public static readonly IReadOnlyList<string> NewsKinds = [NewVersions, ProtectedAliasMoves, Decisions, FailedValidations, CompareReports];
+
+    /// <summary>One of each kind of news, for counts of one.</summary>
+    private static readonly Dictionary<string, string> SingularOf = new(StringComparer.Ordinal)
+    {
+        [NewVersions] = "version",
+        [ProtectedAliasMoves] = "protected alias move",
+        [Decisions] = "decision",
+        [FailedValidations] = "failed validation",
+        [CompareReports] = "compare report",
+    };
+
+    /// <summary>"1 protected alias move", "3 versions": a count of one kind of news, as the page shows it.</summary>
+    public static string CountOf(string kind, int count) => Plural.Count(count, SingularOf.GetValueOrDefault(kind, kind), kind);
 
     private static readonly string[] CountedTypes =
     [
@@ -201,12 +214,12 @@ public sealed class HomeDashboard(IDbContextFactory<PortalDbContext> dbFactory, 
             foreach (var c in counted.Where(c => c.ProjectId == id))
                 counts[KindOf(c.Type)] += c.Count;
             counts[FailedValidations] = failed.FirstOrDefault(f => f.ProjectId == id)?.Count ?? 0;
-            counts[ProtectedAliasMoves] = moves.Count(m => m.ProjectId == id && protectedAliases.Contains((id, Field(m.PayloadJson, "alias"))));
+            counts[ProtectedAliasMoves] = moves.Count(m => m.ProjectId == id && protectedAliases.Contains((id, PayloadFields.Parse(m.PayloadJson).String("alias"))));
             var items = latest.Where(e => e.ProjectId == id)
                 .Where(e => e.Type switch
                 {
-                    PortalEventTypes.AliasMoved => protectedAliases.Contains((id, Field(e.PayloadJson, "alias"))),
-                    PortalEventTypes.ValidationFinished => Field(e.PayloadJson, "state") == "failed",
+                    PortalEventTypes.AliasMoved => protectedAliases.Contains((id, PayloadFields.Parse(e.PayloadJson).String("alias"))),
+                    PortalEventTypes.ValidationFinished => PayloadFields.Parse(e.PayloadJson).String("state") == "failed",
                     _ => true,
                 })
                 .Take(NewsPerProject)
@@ -232,8 +245,9 @@ public sealed class HomeDashboard(IDbContextFactory<PortalDbContext> dbFactory, 
     /// <summary>"corpus v4 committed by Ada", "production of corpus moved to v4 by Ada" … from an event's payload.</summary>
     internal static HomeNewsItem Describe(long id, string type, DateTimeOffset at, string project, string payloadJson)
     {
-        string F(string name) => Field(payloadJson, name);
-        string Version(string name) => Nested(payloadJson, name, "version");
+        var fields = PayloadFields.Parse(payloadJson);
+        string F(string name) => fields.String(name);
+        string Version(string name) => fields.Nested(name, "version");
         var artifact = F("artifact");
         var by = F("actor") is { Length: > 0 } actor ? $" by {actor}" : "";
         var artifactLink = artifact.Length > 0 ? $"/projects/{project}/artifacts/{Uri.EscapeDataString(artifact)}" : null;
@@ -242,10 +256,10 @@ public sealed class HomeDashboard(IDbContextFactory<PortalDbContext> dbFactory, 
             PortalEventTypes.VersionCommitted => new(id, NewVersions, at, $"{artifact} {Version("version")} committed{by}", artifactLink),
             PortalEventTypes.AliasMoved => new(id, ProtectedAliasMoves, at,
                 Version("to") is { Length: > 0 } to ? $"{F("alias")} of {artifact} moved to {to}{by}" : $"{F("alias")} of {artifact} removed{by}", artifactLink),
-            PortalEventTypes.PromotionApproved => new(id, Decisions, at, $"promotion of {artifact} to {F("alias")} approved", PromotionLink(project, payloadJson)),
-            PortalEventTypes.PromotionRejected => new(id, Decisions, at, $"promotion of {artifact} to {F("alias")} rejected", PromotionLink(project, payloadJson)),
-            PortalEventTypes.PromotionApplied => new(id, Decisions, at, $"{F("alias")} of {artifact} promoted", PromotionLink(project, payloadJson)),
-            PortalEventTypes.ValidationFinished => new(id, FailedValidations, at, $"validation of {artifact} failed ({Number(payloadJson, "errors")} errors)",
+            PortalEventTypes.PromotionApproved => new(id, Decisions, at, $"promotion of {artifact} to {F("alias")} approved", PromotionLink(project, fields)),
+            PortalEventTypes.PromotionRejected => new(id, Decisions, at, $"promotion of {artifact} to {F("alias")} rejected", PromotionLink(project, fields)),
+            PortalEventTypes.PromotionApplied => new(id, Decisions, at, $"{F("alias")} of {artifact} promoted", PromotionLink(project, fields)),
+            PortalEventTypes.ValidationFinished => new(id, FailedValidations, at, $"validation of {artifact} failed ({(fields.Integer("errors") is { } errors ? Plural.Count(errors, "error") : "? errors")})",
                 Guid.TryParse(F("versionId"), out var version) && artifactLink is not null ? $"{artifactLink}/{version}" : artifactLink),
             PortalEventTypes.CompareReportFinished => new(id, CompareReports, at,
                 F("summary") is { Length: > 0 } summary ? $"compare report: {summary}" : "compare report finished",
@@ -254,8 +268,8 @@ public sealed class HomeDashboard(IDbContextFactory<PortalDbContext> dbFactory, 
         };
     }
 
-    private static string? PromotionLink(string project, string payloadJson) =>
-        Guid.TryParse(Field(payloadJson, "requestId"), out var request) ? $"/projects/{project}/promotions/{request}" : null;
+    private static string? PromotionLink(string project, PayloadFields fields) =>
+        Guid.TryParse(fields.String("requestId"), out var request) ? $"/projects/{project}/promotions/{request}" : null;
 
     private static async Task<HomeHealth> HealthAsync(PortalDbContext db, DateTimeOffset weekAgo, CancellationToken ct)
     {
@@ -322,28 +336,4 @@ public sealed class HomeDashboard(IDbContextFactory<PortalDbContext> dbFactory, 
         BackgroundJobState.Running => "validating",
         _ => "validation queued",
     };
-
-    private static string Field(string json, string name) => Read(json, root =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "");
-
-    private static string Nested(string json, string outer, string inner) => Read(json, root =>
-        root.TryGetProperty(outer, out var o) && o.ValueKind == JsonValueKind.Object && o.TryGetProperty(inner, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString() ?? "" : "");
-
-    private static string Number(string json, string name) => Read(json, root =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetRawText() : "?");
-
-    private static string Read(string json, Func<JsonElement, string> read)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object ? read(document.RootElement) : "";
-        }
-        catch (JsonException)
-        {
-            // An event the page cannot read still appears, with less detail.
-            return "";
-        }
-    }
 }

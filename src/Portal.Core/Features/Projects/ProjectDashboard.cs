@@ -1,10 +1,10 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Promotions;
+using Portal.Core.Text;
 
 namespace Portal.Core.Features.Projects;
 
@@ -159,8 +159,8 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
     /// <summary>"committed corpus v3", "moved alias production of corpus to v4" … from an audit action and its recorded state.</summary>
     public static string Describe(string action, string? afterJson)
     {
-        var fields = ReadFields(afterJson);
-        string Field(string name) => fields.TryGetValue(name, out var value) ? value : "";
+        var fields = PayloadFields.Parse(afterJson);
+        string Field(string name) => fields.String(name);
         var artifact = Field("artifact");
         var version = Field("version");
         var named = (artifact + " " + version).Trim();
@@ -185,29 +185,5 @@ public sealed class ProjectDashboard(IDbContextFactory<PortalDbContext> dbFactor
             "version_validation.finished" => $"validated {artifact}".TrimEnd(),
             _ => action.Replace('_', ' ').Replace('.', ' '),
         };
-    }
-
-    private static Dictionary<string, string> ReadFields(string? json)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (string.IsNullOrEmpty(json))
-            return fields;
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                return fields;
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.String)
-                    fields[property.Name] = property.Value.GetString() ?? "";
-            }
-        }
-        catch (JsonException)
-        {
-            // An audit row the feed cannot read still gets a generic description.
-        }
-
-        return fields;
     }
 }

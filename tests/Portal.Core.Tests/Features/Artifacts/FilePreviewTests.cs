@@ -79,6 +79,36 @@ public sealed class FilePreviewTests
     }
 
     [Fact]
+    public async Task A_parquet_file_over_10_mb_shows_schema_and_first_rows_reading_only_its_footer_and_first_row_group()
+    {
+        var random = new Random(20261205);
+        var rows = Enumerable.Range(0, 300_000).Select(i =>
+        {
+            var bytes = new byte[48];
+            random.NextBytes(bytes);
+            return new WideRow { Id = i, Text = Convert.ToBase64String(bytes), Score = random.NextDouble() };
+        }).ToList();
+        using var file = new MemoryStream();
+        await ParquetSerializer.SerializeAsync(rows, file, new ParquetSerializerOptions { RowGroupSize = 30_000 });
+        Assert.True(file.Length > 10 * 1024 * 1024, $"the generated file has {file.Length} bytes");
+        file.Position = 0;
+        using var counting = new CountingStream(file);
+
+        var preview = await ParquetPreview.BuildAsync("wide.parquet", file.Length, "d", counting, default);
+
+        Assert.Equal(PreviewKind.Parquet, preview.Kind);
+        Assert.Equal(["Id:int32", "Text:string", "Score:double"], preview.Columns.Select(c => $"{c.Name}:{c.Type}"));
+        Assert.Equal(300_000, preview.TotalRows);
+        Assert.Equal(FilePreview.MaxRows, preview.Rows.Count);
+        Assert.Equal((rows[1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture), rows[1].Text), (preview.Rows[1][0], preview.Rows[1][1]));
+        Assert.Contains("First 200 of 300,000 rows (10 row groups)", preview.Message, StringComparison.Ordinal);
+        Assert.Equal(30_000, preview.StatsRows);
+        Assert.False(preview.StatsWholeFile);
+        // One row group of ten, plus the footer: far less than the file.
+        Assert.True(counting.BytesRead < file.Length / 4, $"read {counting.BytesRead} of {file.Length} bytes");
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_parquet_says_so_instead_of_failing()
     {
         using var stream = new MemoryStream("not parquet at all"u8.ToArray());
@@ -97,6 +127,58 @@ public sealed class FilePreviewTests
     {
         Assert.Equal(type, FilePreview.ImageContentType(path));
         Assert.Equal(type is not null, FilePreview.KindFor(path) == PreviewKind.Image);
+    }
+
+    public sealed class WideRow
+    {
+        public int Id { get; set; }
+
+        public string Text { get; set; } = "";
+
+        public double Score { get; set; }
+    }
+
+    /// <summary>Counts the bytes a reader takes from a seekable stream.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, count);
+            BytesRead += read;
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            BytesRead += read;
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     public sealed class ParquetRow
