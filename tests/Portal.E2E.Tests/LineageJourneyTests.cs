@@ -122,7 +122,12 @@ public sealed class LineageJourneyTests(BrowserApp browser) : IClassFixture<Brow
         await page.ClickAsync("[data-testid=project-lineage]");
         await page.WaitForURLAsync(new Regex($"/projects/{slug}/lineage$"));
         await WaitForDiagramAsync(page);
-        Assert.True(await NodeCountAsync(page) >= 9, "the explorer opens on the whole demo pipeline");
+        // The whole demo pipeline: the upload run, three document versions, chunking, two chunk versions, indexing and
+        // two index versions — siblings of the newest run's inputs included.
+        Assert.Equal(10, await NodeCountAsync(page));
+        // Node text (13 px) is drawn at 11 px or more.
+        var zoom = await page.Locator("[data-testid=lineage-canvas]").First.EvaluateAsync<double>("el => el._cyreg.cy.zoom()");
+        Assert.True(zoom >= 0.85, $"the diagram opens at zoom {zoom}, too small to read");
         await BrowserApp.ScreenshotAsync(page, "46-explorer-demo");
     }
 }

@@ -86,8 +86,10 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
     }
 
     /// <summary>
-    /// Where the project's explorer opens: the newest run that both used and produced versions (the middle of the
-    /// latest pipeline, so a few hops each way show all of it), else the newest version with any edge; null when the
+    /// Where the project's explorer opens: the source of the latest pipeline, so that walking downstream from it shows
+    /// every branch, sibling runs on the same inputs included (a walk from a run in the middle only goes up its inputs
+    /// and down its outputs, and misses the runs beside it). From the newest run that both used and produced versions,
+    /// it follows the newest input, then that version's producer, until a node has nothing upstream. Null when the
     /// project has no lineage yet.
     /// </summary>
     public async Task<string?> DefaultFocusAsync(ClaimsPrincipal user, string slug, CancellationToken ct = default)
@@ -95,20 +97,38 @@ public sealed class LineageGraph(IDbContextFactory<PortalDbContext> dbFactory, P
         var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var projectId = grant.Project.Id;
-        var run = await db.LineageEdges.AsNoTracking()
-            .Where(e => e.ProjectId == projectId && e.Direction == LineageDirection.Used
-                && db.LineageEdges.Any(p => p.RunId == e.RunId && p.Direction == LineageDirection.Produced))
+        var edges = db.LineageEdges.AsNoTracking().Where(e => e.ProjectId == projectId);
+        var run = await edges
+            .Where(e => e.Direction == LineageDirection.Used && db.LineageEdges.Any(p => p.RunId == e.RunId && p.Direction == LineageDirection.Produced))
             .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id)
             .Select(e => (Guid?)e.RunId)
             .FirstOrDefaultAsync(ct);
-        if (run is { } runId)
-            return LineageNodeId.Run(runId).ToString();
-        var version = await db.LineageEdges.AsNoTracking()
-            .Where(e => e.ProjectId == projectId)
-            .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id)
-            .Select(e => (Guid?)e.VersionId)
-            .FirstOrDefaultAsync(ct);
-        return version is { } id ? LineageNodeId.Version(id).ToString() : null;
+        if (run is not { } runId)
+        {
+            var version = await edges.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Select(e => (Guid?)e.VersionId).FirstOrDefaultAsync(ct);
+            return version is { } id ? LineageNodeId.Version(id).ToString() : null;
+        }
+
+        // Upstream one hop at a time (a pipeline is a few hops long); lineage may hold cycles, so stop on a node seen before.
+        var node = LineageNodeId.Run(runId);
+        var seen = new HashSet<LineageNodeId> { node };
+        for (var hop = 0; hop < 2 * MaxDepth; hop++)
+        {
+            var current = node.Id;
+            Guid? parent = node.IsRun
+                ? await edges.Where(e => e.RunId == current && e.Direction == LineageDirection.Used)
+                    .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Select(e => (Guid?)e.VersionId).FirstOrDefaultAsync(ct)
+                : await edges.Where(e => e.VersionId == current && e.Direction == LineageDirection.Produced)
+                    .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Select(e => (Guid?)e.RunId).FirstOrDefaultAsync(ct);
+            if (parent is not { } parentId)
+                break;
+            var next = new LineageNodeId(!node.IsRun, parentId);
+            if (!seen.Add(next))
+                break;
+            node = next;
+        }
+
+        return node.ToString();
     }
 
     /// <summary>Everything upstream of a node: the versions and runs it was made from, at any distance.</summary>

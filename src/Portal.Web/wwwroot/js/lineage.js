@@ -87,7 +87,7 @@ function style(large) {
             style: {
                 'shape': 'round-rectangle', 'width': 190, 'height': 58, 'background-color': 'data(fill)',
                 'border-width': 2, 'border-color': 'data(border)', 'label': 'data(display)', 'text-wrap': 'wrap',
-                'text-max-width': 178, 'text-valign': 'center', 'text-halign': 'center', 'font-size': 11,
+                'text-max-width': 178, 'text-valign': 'center', 'text-halign': 'center', 'font-size': 13,
                 'font-family': 'Inter, Roboto, Helvetica, Arial, sans-serif', 'color': '#263238', 'line-height': 1.25,
                 'min-zoomed-font-size': large ? 9 : 0,
             },
@@ -138,6 +138,9 @@ function layoutOptions(count, direction) {
 // Above this many nodes the layers are placed here in linear time instead of by ELK: measured in headless Chromium,
 // ELK's layered algorithm took minutes for 2,000 nodes on a busy two-core machine, even with its cheapest options.
 const quickLayoutAbove = 1000;
+
+/** The smallest zoom a small graph is fitted at, so node text stays readable. */
+const readableZoom = 0.85;
 
 const nodeWidth = 190;
 const nodeHeight = 58;
@@ -246,6 +249,12 @@ async function fitAndPaint(diagram, fitTo) {
         cy.fit(focus.closedNeighborhood().closedNeighborhood(), 60);
     } else {
         cy.fit(undefined, 30);
+    }
+    // A pipeline wider than the view would be shrunk until its labels cannot be read; below this zoom (13 px text
+    // drawn at 11 px) the view keeps a readable size, centred on the focus and its neighbours, and the rest is a pan away.
+    if (cy.zoom() < readableZoom && cy.nodes().length <= 60) {
+        cy.zoom(readableZoom);
+        cy.center(focus && focus.nonempty() ? focus.closedNeighborhood() : undefined);
     }
     const frameStarted = performance.now();
     diagram.timings.fitMs = frameStarted - fitStarted;

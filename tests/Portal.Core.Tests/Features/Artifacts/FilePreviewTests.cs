@@ -89,7 +89,7 @@ public sealed class FilePreviewTests
             return new WideRow { Id = i, Text = Convert.ToBase64String(bytes), Score = random.NextDouble() };
         }).ToList();
         using var file = new MemoryStream();
-        await ParquetSerializer.SerializeAsync(rows, file, new ParquetSerializerOptions { RowGroupSize = 30_000 });
+        await ParquetSerializer.SerializeAsync(rows, file, new Parquet.ParquetOptions { RowGroupSize = 30_000 });
         Assert.True(file.Length > 10 * 1024 * 1024, $"the generated file has {file.Length} bytes");
         file.Position = 0;
         using var counting = new CountingStream(file);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Features.Runs;
 
 namespace Portal.Web.Tests.Features.Lineage;
@@ -75,6 +76,41 @@ public abstract class LineageApiTests(PortalApp app)
         var alone = await (await client.GetAsync($"{LineageUrl(team)}/graph?focus={V(versions[3])}&down=5")).ReadOkAsync<LineageGraphResponse>();
         Assert.Equal(-2, alone.Nodes.Min(n => n.Depth));
         Assert.Equal(0, alone.Nodes.Max(n => n.Depth));
+    }
+
+    [SkippableFact]
+    public async Task The_explorer_opens_on_the_source_of_the_latest_pipeline_so_sibling_runs_show()
+    {
+        app.SkipIfUnavailable();
+        var (team, client) = await TeamAsync();
+        // upload → docs:v0; two sibling runs read docs:v0 (chunk-a → a:v0, chunk-b → b:v0); index reads b:v0 → index:v0.
+        var graph = new TestLineage(team.Project.Id);
+        var docs = graph.Version(graph.Artifact("docs", "documents"));
+        var a = graph.Version(graph.Artifact("a", "chunks"));
+        var b = graph.Version(graph.Artifact("b", "chunks"));
+        var index = graph.Version(graph.Artifact("index", "index"));
+        var (upload, chunkA, chunkB, indexing) = (graph.Run("upload", "data_upload"), graph.Run("chunk-a", "data_processing"),
+            graph.Run("chunk-b", "data_processing"), graph.Run("index", "indexing"));
+        graph.Produced(upload, docs);
+        graph.Used(chunkA, docs);
+        graph.Produced(chunkA, a);
+        graph.Used(chunkB, docs);
+        graph.Produced(chunkB, b);
+        graph.Used(indexing, b);
+        graph.Produced(indexing, index);
+        await SaveAsync(graph);
+        string[] everything = [R(upload), V(docs), R(chunkA), V(a), R(chunkB), V(b), R(indexing), V(index)];
+
+        // From the newest run in the middle, four hops each way miss the sibling run chunk-a and what it made.
+        var middle = await (await client.GetAsync($"{LineageUrl(team)}/graph?focus={R(indexing)}&up=4&down=4")).ReadOkAsync<LineageGraphResponse>();
+        Assert.DoesNotContain(R(chunkA), middle.Nodes.Select(n => n.Id));
+
+        var focus = await app.WithServicesAsync(services =>
+            services.GetRequiredService<Portal.Core.Features.Lineage.LineageGraph>().DefaultFocusAsync(team.Viewer.Principal, team.Slug));
+        Assert.Equal(R(upload), focus);
+        // The explorer's defaults without a focus: four hops up, all the way down.
+        var whole = await (await client.GetAsync($"{LineageUrl(team)}/graph?focus={focus}&up=4&down=10")).ReadOkAsync<LineageGraphResponse>();
+        Assert.Equal(everything.Order(StringComparer.Ordinal), whole.Nodes.Select(n => n.Id).Order(StringComparer.Ordinal));
     }
 
     [SkippableFact]
