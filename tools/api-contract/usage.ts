@@ -5,6 +5,8 @@ import type { components, paths } from "./portal-api";
 type Version = components["schemas"]["ArtifactVersionResponse"];
 type Problem = components["schemas"]["ProblemDetails"];
 type Run = components["schemas"]["RunResponse"];
+type LineageNode = components["schemas"]["LineageNodeResponse"];
+type Delivery = components["schemas"]["WebhookDeliveryResponse"];
 
 export function describeVersion(version: Version): string {
   const index: number = version.index;
@@ -22,6 +24,33 @@ export function isFinished(run: Run): boolean {
     case "killed":
       return true;
   }
+}
+
+// Every case of a closed set is handled; a value added to (or a string instead of) the enum fails to compile.
+export function nodeShape(node: LineageNode): string {
+  switch (node.kind) {
+    case "version":
+      return "round-rectangle";
+    case "run":
+      return "cut-rectangle";
+    case "cluster":
+      return "dashed";
+    default: {
+      const unknown: never = node.kind;
+      return unknown;
+    }
+  }
+}
+
+export function deliveryDone(delivery: Delivery): boolean {
+  const state: "pending" | "succeeded" | "failed" = delivery.state;
+  return state !== "pending";
+}
+
+export function ingestionStatusOf(problem: Problem): string | undefined {
+  // The ingestion's own status is a string beside the problem's integer HTTP status.
+  const http: number | null | undefined = problem.status;
+  return http === 409 ? problem.ingestionStatus ?? undefined : undefined;
 }
 
 export function nextStep(problem: Problem): string {
