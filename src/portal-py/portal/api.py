@@ -112,7 +112,7 @@ class Api:
                                                                    "rows": None if rows else False, "continuation": cursor})
             ended = False
             try:
-                with self._http.open("GET", path, idempotent=True, headers={"Accept": "application/x-ndjson"}) as response:
+                with self._http.open("GET", path, idempotent=True) as response:
                     for raw in response:
                         line = raw.strip()
                         if not line:

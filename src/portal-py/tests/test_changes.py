@@ -22,10 +22,10 @@ def rows(start: int, stop: int, suffix: str = "") -> bytes:
 
 
 class ChangeFeedTests(PortalTestCase):
-    def publish(self, folder: str, files: dict[str, bytes]) -> portal.ArtifactVersion:
-        for name, data in files.items():
-            self.write(f"{folder}/{name}", data)
-        art = portal.Artifact("chunks", type="chunks")
+    def publish(self, folder: str, files: dict[str, bytes], name: str = "chunks") -> portal.ArtifactVersion:
+        for path, data in files.items():
+            self.write(f"{folder}/{path}", data)
+        art = portal.Artifact(name, type="chunks")
         art.add_dir(self.scratch / folder)
         return self.api().log_artifact(art)
 
@@ -54,14 +54,14 @@ class ChangeFeedTests(PortalTestCase):
             "b.jsonl": rows(60, 100),
             "c.jsonl": rows(100, 150) + rows(50, 60),
         }
-        old = self.publish("v0", old_files)
-        new = self.publish("v1", new_files)
+        old = self.publish("v0", old_files, "recipe-chunks")
+        new = self.publish("v1", new_files, "recipe-chunks")
         embedder = reindex.FakeEmbedder()
         index = reindex.build(self.local_records(old_files), embedder)
         self.assertEqual(150, embedder.texts)
 
         embedder = reindex.FakeEmbedder()
-        stats = reindex.reindex(self.api(), index, f"chunks:{old.version}", f"chunks:{new.version}", embedder, batch=4)
+        stats = reindex.reindex(self.api(), index, old.qualified_name, new.version, embedder, batch=4)
         self.assertEqual(15, embedder.texts)  # 5 changed + 10 added, nothing else
         self.assertEqual((15, 5, 140), (stats["embedded"], stats["removed"], stats["reused"]))
         # The same vectors as a full rebuild of v1 (paths aside: a moved row keeps its vector).
@@ -69,12 +69,12 @@ class ChangeFeedTests(PortalTestCase):
         self.assertEqual({k: v["vector"] for k, v in fresh.entries.items()}, {k: v["vector"] for k, v in index.entries.items()})
 
     def test_the_reindex_script_logs_the_index_with_lineage_and_counts(self) -> None:
-        old = self.publish("v0", {"a.jsonl": rows(0, 20)})
-        self.publish("v1", {"a.jsonl": rows(0, 18) + rows(18, 20, " new") + rows(20, 23)})
+        old = self.publish("v0", {"a.jsonl": rows(0, 20)}, "script-chunks")
+        new = self.publish("v1", {"a.jsonl": rows(0, 18) + rows(18, 20, " new") + rows(20, 23)}, "script-chunks")
         first = reindex.build(self.local_records({"a.jsonl": rows(0, 20)}), reindex.FakeEmbedder())
         first.save(self.scratch / "index-v0.jsonl")
         os.environ.update(self.env())  # the script configures itself as the CLI does; setUp's cleanup restores it
-        code = reindex.main([f"chunks:{old.version}", "v1", "--index", str(self.scratch / "index-v0.jsonl"), "--out", str(self.scratch / "index-v1.jsonl")])
+        code = reindex.main([f"script-chunks:{old.version}", new.version, "--index", str(self.scratch / "index-v0.jsonl"), "--out", str(self.scratch / "index-v1.jsonl")])
         self.assertEqual(0, code)
         version = self.api().artifact("chunks-index:latest")
         self.assertEqual("index", version.type)
@@ -83,7 +83,7 @@ class ChangeFeedTests(PortalTestCase):
         producer = version.producer()
         assert producer is not None
         lineage = self.api().run_lineage(producer["id"])
-        self.assertEqual({old.id, self.api().artifact("chunks:v1").id}, {v["versionId"] for v in lineage["inputs"]})
+        self.assertEqual({old.id, new.id}, {v["versionId"] for v in lineage["inputs"]})
         self.assertEqual(["chunks-index"], [v["artifactName"] for v in lineage["outputs"]])
 
     @staticmethod

@@ -49,6 +49,9 @@ public abstract class ChangeFeedApiTests(PortalApp app)
         await (await viewer.GetAsync($"/api/v1/projects/{team.Slug}/changes?from=chunks:v0&to=chunks:v9")).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.VersionNotFound);
         await (await viewer.GetAsync($"/api/v1/projects/{team.Slug}/changes?from=chunks:v0&to=chunks:v1&continuation=bm90LWEtY3Vyc29y"))
             .AssertProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.ContinuationInvalid);
+        using var ndjsonOnly = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/projects/{team.Slug}/changes?from=chunks:v0&to=chunks:v9");
+        ndjsonOnly.Headers.Accept.ParseAdd("application/x-ndjson");
+        await (await viewer.SendAsync(ndjsonOnly)).AssertProblemAsync(HttpStatusCode.NotFound, ErrorCodes.VersionNotFound);
         var outsider = await app.Data.CreateUserAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await app.ClientWithToken(outsider.Token).GetAsync($"/api/v1/projects/{team.Slug}/changes?from=chunks:v0&to=chunks:v1")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.AnonymousClient().GetAsync($"/api/v1/projects/{team.Slug}/changes?from=chunks:v0&to=chunks:v1")).StatusCode);
