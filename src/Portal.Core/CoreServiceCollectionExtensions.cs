@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Changes;
 using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
@@ -41,6 +42,7 @@ public static class CoreServiceCollectionExtensions
         services.AddIngestionsFeature(configuration);
         services.AddReportsFeature(configuration);
         services.AddMaintenanceFeature(configuration);
+        services.AddChangesFeature();
         services.AddHostedService<Jobs.RecurringJobs>();
         return services;
     }

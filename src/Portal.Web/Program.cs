@@ -3,6 +3,7 @@ using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
+using Portal.Web.Features.Changes;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
@@ -62,6 +63,7 @@ if (role.ServesWeb())
     api.MapIngestionsApi();
     api.MapReportsApi();
     api.MapMaintenanceApi();
+    api.MapChangesApi();
 }
 
 await app.InitializePortalAsync();

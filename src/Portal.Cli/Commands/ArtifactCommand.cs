@@ -6,7 +6,7 @@ namespace Portal.Cli.Commands;
 internal static class ArtifactCommand
 {
     public static Command Create(CliContext cli) =>
-        new("artifact", "Artifact versions: put, get, ls, versions, files, diff, alias, use, which, promote.")
+        new("artifact", "Artifact versions: put, get, ls, versions, files, diff, changes, alias, use, which, promote.")
         {
             ArtifactPutCommand.Create(cli),
             ArtifactGetCommand.Create(cli),
@@ -14,6 +14,7 @@ internal static class ArtifactCommand
             ArtifactVersionsCommand.Create(cli),
             ArtifactFilesCommand.Create(cli),
             ArtifactDiffCommand.Create(cli),
+            ArtifactChangesCommand.Create(cli),
             ArtifactAliasCommand.Create(cli),
             ArtifactUseCommand.Create(cli),
             ArtifactWhichCommand.Create(cli),

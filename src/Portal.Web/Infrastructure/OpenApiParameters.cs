@@ -73,6 +73,11 @@ public static class OpenApiParameters
         [("PromotionQueue", "project")] = "Only requests of this project (its slug).",
         [("PromotionQueue", "scope")] = "awaiting (the default: requests that wait for your review) or mine (your own requests).",
         [("PromotionQueue", "alias")] = "Only requests that move this alias.",
+        [("ChangeFeed", "from")] = "The older version: its id, artifact:vN, artifact:alias or artifact:manifest-digest.",
+        [("ChangeFeed", "to")] = "The newer version, named the same ways.",
+        [("ChangeFeed", "key")] = "The key column rows are matched by (default: id, _id, uuid, key, guid, pk … as the row diff detects it; files without it are matched by content).",
+        [("ChangeFeed", "rows")] = "false leaves the row bodies out (default true).",
+        [("ChangeFeed", "continuation")] = "The cursor of the last record received; the feed resumes after it. Omit to start at the beginning.",
     };
 
     public static OpenApiOptions AddPortalParameters(this OpenApiOptions options)

@@ -51,6 +51,8 @@ public static class OpenApiSchemas
             [(typeof(PromotionResponse), "state")] = Constants(typeof(PromotionStates)),
             [(typeof(PromotionCheckResponse), "state")] = Constants(typeof(PromotionCheckStates)),
             [(typeof(VersionDiffItem), "change")] = Constants(typeof(DiffChange)),
+            [(typeof(ChangeRecord), "op")] = Constants(typeof(ChangeOps)),
+            [(typeof(ChangeRecord), "level")] = Constants(typeof(ChangeLevels)),
             [(typeof(ValidationFindingResponse), "severity")] = CheckSeverity.All,
             [(typeof(FinishRunRequest), "status")] = finalRunStatuses,
             [(typeof(WebhookDeliveryResponse), "state")] = LowerNames<WebhookDeliveryState>(),

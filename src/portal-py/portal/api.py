@@ -1,13 +1,16 @@
 """Reading the portal: artifacts by ``project/name:vN|alias``, their versions, files, diffs and lineage."""
 from __future__ import annotations
 
+import http.client
+import json
+import socket
 import threading
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence
 
 from ._http import HttpClient, query, quote
 from .artifact import ArtifactVersion
 from .config import Settings
-from .errors import INVALID_ARGUMENT, PortalError
+from .errors import CONNECTION_FAILED, INVALID_ARGUMENT, PortalError
 from .hashing import DigestCache
 from .transfer import PutResult, put_artifact, resolve
 
@@ -83,6 +86,53 @@ class Api:
     def diff(self, a: str, b: str) -> dict[str, Any]:
         """Changes from version ``a`` to version ``b`` (both ``project/name:ref``): ``summary`` and ``items``."""
         return self.artifact(a).diff(self.artifact(b))
+
+    def changes(self, a: str, b: str, key: Optional[str] = None, rows: bool = True,
+                continuation: Optional[str] = None) -> Iterator[dict[str, Any]]:
+        """The change feed from version ``a`` to version ``b`` (``project/name:ref``; a bare ``v4`` or alias for ``b``
+        means the same artifact as ``a``): one dict per record as the portal streams it — ``op`` (added, changed,
+        removed, renamed, duplicate_key, malformed, end), ``path``, ``key``, ``rowDigest``, ``row`` … — ending with the
+        ``end`` record whose ``summary`` holds the counts. A stream cut off before its end is resumed from the last
+        record's ``cursor`` (as many times as the client retries), so each record is yielded once. ``rows=False``
+        leaves the row bodies out. See docs/change-feed.md."""
+        project, first = self._split(a)
+        if "/" in b:
+            other, second = self._split(b)
+            if other != project:
+                raise PortalError(INVALID_ARGUMENT, f"{a!r} and {b!r} are in different projects; the change feed compares versions of one project.")
+        else:
+            second = b if ":" in b else first.split(":", 1)[0] + ":" + b
+        return self._changes(project, first, second, key, rows, continuation)
+
+    def _changes(self, project: str, first: str, second: str, key: Optional[str], rows: bool,
+                 cursor: Optional[str]) -> Iterator[dict[str, Any]]:
+        resumes = 0
+        while True:
+            path = f"projects/{quote(project)}/changes" + query(**{"from": first, "to": second, "key": key,
+                                                                   "rows": None if rows else False, "continuation": cursor})
+            ended = False
+            try:
+                with self._http.open("GET", path, idempotent=True) as response:
+                    for raw in response:
+                        line = raw.strip()
+                        if not line:
+                            continue
+                        try:
+                            record = json.loads(line)
+                        except ValueError:
+                            break  # the last line of a cut stream: resume from the record before it
+                        cursor = record.get("cursor", cursor)
+                        yield record
+                        if record.get("op") == "end":
+                            ended = True
+                            break
+            except (http.client.HTTPException, ConnectionError, socket.timeout, OSError):
+                pass
+            if ended:
+                return
+            resumes += 1
+            if resumes > max(self._http.max_retries, 0):
+                raise PortalError(CONNECTION_FAILED, "the change feed was cut off repeatedly; call changes() again with continuation=<the last cursor>.")
 
     def set_alias(self, spec: str, alias: str, reason: Optional[str] = None) -> dict[str, Any]:
         """Points ``alias`` at the version ``project/name:ref`` (refused with ``alias_protected`` for a protected one)."""
