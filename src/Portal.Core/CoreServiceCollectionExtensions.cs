@@ -5,6 +5,7 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Registry;
 using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Home;
@@ -33,6 +34,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRunsFeature();
         services.AddNotificationsFeature(configuration);
         services.AddLineageFeature();
+        services.AddRegistryFeature();
         services.AddSearchFeature();
         services.AddPromotionsFeature();
         services.AddWebhooksFeature(configuration);
