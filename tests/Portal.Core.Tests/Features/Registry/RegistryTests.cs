@@ -161,7 +161,7 @@ public abstract class RegistryTests(PortalApp app)
         Assert.Equal((404, ErrorCodes.ProjectNotFound), (blind.Status, blind.Code));
 
         // Collections stay out of project lists, and a project is not a collection.
-        Assert.DoesNotContain(await Use<Projects>().ListAsync(s.Team.Admin.Principal), p => p.Slug == s.Collection);
+        Assert.DoesNotContain(await Use<Portal.Core.Features.Projects.Projects>().ListAsync(s.Team.Admin.Principal), p => p.Slug == s.Collection);
         var notCollection = await Assert.ThrowsAsync<PortalException>(() => Use<RegistryCollections>().GetAsync(s.Team.Admin.Principal, s.Team.Slug));
         Assert.Equal(ErrorCodes.RegistryCollectionNotFound, notCollection.Code);
         var taken = await Assert.ThrowsAsync<PortalException>(() => Use<RegistryCollections>().CreateAsync(outsider.Principal, new CreateRegistryCollectionRequest(s.Team.Slug, "model")));
