@@ -137,4 +137,12 @@ public static class ErrorCodes
     public const string MaintenanceJobUnknown = "maintenance_job_unknown";
     public const string RetentionPolicyInvalid = "retention_policy_invalid";
     public const string RetentionPolicyNotFound = "retention_policy_not_found";
+    // Registry: site-wide collections of linked versions.
+    public const string RegistryCollectionNotFound = "registry_collection_not_found";
+    public const string RegistryNameTaken = "registry_name_taken";
+    public const string RegistryCardIncomplete = "registry_card_incomplete";
+    public const string RegistryFieldInvalid = "registry_field_invalid";
+    public const string RegistrySourceInvalid = "registry_source_invalid";
+    public const string RegistryAlreadyLinked = "registry_already_linked";
+    public const string RegistryVersionAliased = "registry_version_aliased";
 }

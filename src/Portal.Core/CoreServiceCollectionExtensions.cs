@@ -6,6 +6,7 @@ using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Changes;
 using Portal.Core.Features.Lineage;
+using Portal.Core.Features.Registry;
 using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Home;
@@ -34,6 +35,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRunsFeature();
         services.AddNotificationsFeature(configuration);
         services.AddLineageFeature();
+        services.AddRegistryFeature();
         services.AddSearchFeature();
         services.AddPromotionsFeature();
         services.AddWebhooksFeature(configuration);

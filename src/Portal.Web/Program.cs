@@ -10,6 +10,7 @@ using Portal.Web.Features.Lineage;
 using Portal.Web.Features.Maintenance;
 using Portal.Web.Features.Projects;
 using Portal.Web.Features.Promotions;
+using Portal.Web.Features.Registry;
 using Portal.Web.Features.Runs;
 using Portal.Web.Features.Search;
 using Portal.Web.Features.Webhooks;
@@ -55,6 +56,7 @@ if (role.ServesWeb())
     api.MapRunsApi();
     api.MapVersionContentApi();
     api.MapLineageApi();
+    api.MapRegistryApi();
     api.MapSearchApi();
     api.MapPromotionsApi();
     api.MapWebhooksApi();

@@ -17,6 +17,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["large-file"] = LargeFileScenario.RunAsync,
     ["manifest-memory"] = MemoryScenarios.ManifestBurstAsync,
     ["changes"] = ChangeFeedScenario.RunAsync,
+    ["registry-link"] = RegistryScenarios.Link100kAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

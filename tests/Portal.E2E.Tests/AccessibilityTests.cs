@@ -39,6 +39,7 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
         string[] paths =
         [
             "/projects",
+            "/registry",
             $"/projects/{slug}",
             $"/projects/{slug}/runs",
             $"/projects/{slug}/runs/{demo.RunId}",

@@ -99,6 +99,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Maintenance.RetentionPolicy> RetentionPolicies => Set<Features.Maintenance.RetentionPolicy>();
 
+    public DbSet<Features.Registry.RegistryCollection> RegistryCollections => Set<Features.Registry.RegistryCollection>();
+
+    public DbSet<Features.Registry.RegistryLink> RegistryLinks => Set<Features.Registry.RegistryLink>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

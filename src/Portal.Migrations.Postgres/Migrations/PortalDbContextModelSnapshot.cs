@@ -1386,6 +1386,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -1400,6 +1403,8 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedById");
+
+                    b.HasIndex("Kind");
 
                     b.HasIndex("Slug")
                         .IsUnique();
@@ -1582,6 +1587,97 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasIndex("ProjectId", "State", "CreatedAt");
 
                     b.ToTable("PromotionRequests");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryCollection", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ArtifactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Card")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("FieldsJson")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("RequiredFieldsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ProjectId");
+
+                    b.HasIndex("ArtifactId")
+                        .IsUnique();
+
+                    b.HasIndex("Type");
+
+                    b.ToTable("RegistryCollections");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CollectionProjectId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CollectionVersionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("LinkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LinkedById")
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("SourceArtifactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SourceProjectId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SourceVersionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("UnlinkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UnlinkedById")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CollectionVersionId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceVersionId");
+
+                    b.HasIndex("CollectionProjectId", "LinkedAt");
+
+                    b.ToTable("RegistryLinks");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Reports.DigestDelivery", b =>
@@ -2472,6 +2568,26 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasOne("Portal.Core.Features.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryCollection", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", "Project")
+                        .WithOne()
+                        .HasForeignKey("Portal.Core.Features.Registry.RegistryCollection", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryLink", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("CollectionProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1389,6 +1389,9 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .HasMaxLength(4000)
                         .HasColumnType("nvarchar(4000)");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -1403,6 +1406,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedById");
+
+                    b.HasIndex("Kind");
 
                     b.HasIndex("Slug")
                         .IsUnique();
@@ -1585,6 +1590,97 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.HasIndex("ProjectId", "State", "CreatedAt");
 
                     b.ToTable("PromotionRequests");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryCollection", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("ArtifactId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Card")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("FieldsJson")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("RequiredFieldsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("ProjectId");
+
+                    b.HasIndex("ArtifactId")
+                        .IsUnique();
+
+                    b.HasIndex("Type");
+
+                    b.ToTable("RegistryCollections");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("CollectionProjectId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("CollectionVersionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<DateTimeOffset>("LinkedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("LinkedById")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<Guid>("SourceArtifactId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("SourceProjectId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("SourceVersionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset?>("UnlinkedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("UnlinkedById")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CollectionVersionId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceVersionId");
+
+                    b.HasIndex("CollectionProjectId", "LinkedAt");
+
+                    b.ToTable("RegistryLinks");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Reports.DigestDelivery", b =>
@@ -2475,6 +2571,26 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.HasOne("Portal.Core.Features.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryCollection", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", "Project")
+                        .WithOne()
+                        .HasForeignKey("Portal.Core.Features.Registry.RegistryCollection", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryLink", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("CollectionProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1367,6 +1367,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -1381,6 +1384,8 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedById");
+
+                    b.HasIndex("Kind");
 
                     b.HasIndex("Slug")
                         .IsUnique();
@@ -1561,6 +1566,97 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasIndex("ProjectId", "State", "CreatedAt");
 
                     b.ToTable("PromotionRequests");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryCollection", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ArtifactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Card")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FieldsJson")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequiredFieldsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ProjectId");
+
+                    b.HasIndex("ArtifactId")
+                        .IsUnique();
+
+                    b.HasIndex("Type");
+
+                    b.ToTable("RegistryCollections");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CollectionProjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CollectionVersionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LinkedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LinkedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SourceArtifactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SourceProjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SourceVersionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UnlinkedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UnlinkedById")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CollectionVersionId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceVersionId");
+
+                    b.HasIndex("CollectionProjectId", "LinkedAt");
+
+                    b.ToTable("RegistryLinks");
                 });
 
             modelBuilder.Entity("Portal.Core.Features.Reports.DigestDelivery", b =>
@@ -2441,6 +2537,26 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasOne("Portal.Core.Features.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryCollection", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", "Project")
+                        .WithOne()
+                        .HasForeignKey("Portal.Core.Features.Registry.RegistryCollection", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Portal.Core.Features.Registry.RegistryLink", b =>
+                {
+                    b.HasOne("Portal.Core.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("CollectionProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

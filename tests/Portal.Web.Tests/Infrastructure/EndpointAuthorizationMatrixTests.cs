@@ -53,6 +53,19 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["POST /api/v1/audit/verify"] = [HttpStatusCode.Forbidden], // site admins
         ["GET /api/v1/admin/maintenance/runs"] = [HttpStatusCode.Forbidden], // site admins
         ["POST /api/v1/admin/maintenance/jobs/{job}/run"] = [HttpStatusCode.Forbidden],
+        // The registry is site-wide: every signed-in user reads collections and may create one; the sample name is an
+        // ordinary project's artifact, not a collection, so the collection routes answer 404. The roles inside a
+        // collection are checked by RegistryApiTests.
+        ["GET /api/v1/registry/collections/"] = [HttpStatusCode.OK],
+        ["POST /api/v1/registry/collections/"] = [HttpStatusCode.BadRequest], // anyone may create one; empty body is invalid
+        ["GET /api/v1/registry/collections/{name}"] = [HttpStatusCode.NotFound],
+        ["PATCH /api/v1/registry/collections/{name}"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/versions"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/versions/{version}"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/versions/{version}/lineage"] = [HttpStatusCode.NotFound],
+        ["POST /api/v1/registry/collections/{name}/links"] = [HttpStatusCode.NotFound],
+        ["DELETE /api/v1/registry/collections/{name}/links/{version}"] = [HttpStatusCode.NotFound],
+        ["POST /api/v1/registry/collections/{name}/promotions"] = [HttpStatusCode.NotFound],
     };
 
     /// <summary>Project writes a Viewer may make, and why.</summary>
@@ -332,6 +345,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             ["name"] = "corpus",
             ["reference"] = v2.Version,
             ["ref"] = v2.Version,
+            ["version"] = v2.Version,
             ["specification"] = $"corpus:{v2.Version}",
             ["versionId"] = v2.Id.ToString(),
             ["versions.id"] = v2.Id.ToString(),

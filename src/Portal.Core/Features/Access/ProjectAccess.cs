@@ -47,11 +47,15 @@ public sealed class ProjectAccess(IDbContextFactory<PortalDbContext> dbFactory, 
             {
                 u.IsSiteAdmin,
                 Role = db.Memberships.Where(m => m.ProjectId == projectId && m.UserId == userId).Select(m => (ProjectRole?)m.Role).FirstOrDefault(),
+                IsRegistry = db.Projects.Any(p => p.Id == projectId && p.Kind == ProjectKind.Registry),
             })
             .SingleOrDefaultAsync(ct);
         if (facts is null)
             return null;
-        return facts.IsSiteAdmin ? ProjectRole.Admin : facts.Role;
+        if (facts.IsSiteAdmin)
+            return ProjectRole.Admin;
+        // Registry collections are site-wide: every signed-in user reads them; members hold the higher roles.
+        return facts.Role ?? (facts.IsRegistry ? ProjectRole.Viewer : null);
     }
 
     /// <summary>The user's role in the project with this slug; null when they have none or the project does not exist.</summary>

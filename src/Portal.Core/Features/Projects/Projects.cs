@@ -66,7 +66,8 @@ public sealed class Projects(IDbContextFactory<PortalDbContext> dbFactory, Proje
         var userId = ProjectAccess.UserId(user) ?? throw PortalException.Unauthenticated();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var isSiteAdmin = await db.Users.Where(u => u.Id == userId).Select(u => u.IsSiteAdmin).SingleOrDefaultAsync(ct);
-        var query = db.Projects.AsNoTracking();
+        // Registry collections are projects of another kind, listed under /registry.
+        var query = db.Projects.AsNoTracking().Where(p => p.Kind == ProjectKind.Project);
         if (!isSiteAdmin)
             query = query.Where(p => db.Memberships.Any(m => m.ProjectId == p.Id && m.UserId == userId));
         if (!string.IsNullOrWhiteSpace(search))

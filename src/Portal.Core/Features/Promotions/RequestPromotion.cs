@@ -5,6 +5,7 @@ using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Registry;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Events;
 using static Portal.Core.Features.Promotions.PromotionSteps;
@@ -27,6 +28,8 @@ public sealed class RequestPromotion(PromotionSteps steps)
         var id = await steps.InArtifactLockAsync(grant, name, async (db, artifact, now) =>
         {
             var policy = await RequirePolicyAsync(db, grant, artifact, alias, ct);
+            // A registry collection promotes only while its card has every required field.
+            await RegistryCards.RequireCompleteAsync(db, grant.Project.Id, "promote a version", ct);
             var version = await VersionQueries.ResolveAsync(db, artifact.Id, body.Version.Trim(), ct)
                 ?? throw PortalException.NotFound(ErrorCodes.VersionNotFound, $"Artifact '{name}' has no committed version '{body.Version.Trim()}'.");
             var current = await CurrentTargetAsync(db, artifact.Id, alias, ct);
