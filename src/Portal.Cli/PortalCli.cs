@@ -97,6 +97,7 @@ public static class PortalCli
             RunCommand.Create(cli),
             ArtifactCommand.Create(cli),
             PromotionCommand.Create(cli),
+            EvalCommand.Create(cli),
             AuditCommand.Create(cli),
             CompletionCommand.Create(cli),
         };

@@ -137,4 +137,11 @@ public static class ErrorCodes
     public const string MaintenanceJobUnknown = "maintenance_job_unknown";
     public const string RetentionPolicyInvalid = "retention_policy_invalid";
     public const string RetentionPolicyNotFound = "retention_policy_not_found";
+
+    // Evaluations.
+    public const string EvaluationNotFound = "evaluation_not_found";
+    public const string EvaluationMalformed = "evaluation_malformed";
+    public const string EvaluationTooLarge = "evaluation_too_large";
+    public const string EvaluationsNotComparable = "evaluations_not_comparable";
+    public const string MetricNotFound = "metric_not_found";
 }

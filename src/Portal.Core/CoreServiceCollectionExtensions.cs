@@ -10,6 +10,7 @@ using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Home;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
+using Portal.Core.Features.Evaluations;
 using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.Core.Features.Search;
@@ -35,6 +36,7 @@ public static class CoreServiceCollectionExtensions
         services.AddLineageFeature();
         services.AddSearchFeature();
         services.AddPromotionsFeature();
+        services.AddEvaluationsFeature();
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
         services.AddValidationFeature(configuration);

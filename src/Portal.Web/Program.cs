@@ -3,6 +3,7 @@ using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
+using Portal.Web.Features.Evaluations;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
@@ -56,6 +57,7 @@ if (role.ServesWeb())
     api.MapLineageApi();
     api.MapSearchApi();
     api.MapPromotionsApi();
+    api.MapEvaluationsApi();
     api.MapWebhooksApi();
     api.MapAuditApi();
     api.MapValidationApi();

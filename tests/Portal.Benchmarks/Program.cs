@@ -16,6 +16,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["peers"] = PeerScenarios.RunAsync,
     ["large-file"] = LargeFileScenario.RunAsync,
     ["manifest-memory"] = MemoryScenarios.ManifestBurstAsync,
+    ["evaluations"] = EvaluationScenarios.RunAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];
