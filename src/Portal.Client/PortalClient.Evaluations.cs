@@ -70,6 +70,8 @@ public sealed partial class PortalClient
 
     private static readonly MediaTypeHeaderValue NdjsonType = new("application/x-ndjson");
 
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
     /// <summary>The header line, then one line per row, serialised as the request body is sent.</summary>
     private sealed class EvaluationNdjsonContent : HttpContent
     {
@@ -89,14 +91,14 @@ public sealed partial class PortalClient
             await using var writer = new Utf8JsonWriter(stream);
             JsonSerializer.Serialize(writer, _header, Json);
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            stream.WriteByte((byte)'\n');
+            await stream.WriteAsync(NewLine, cancellationToken).ConfigureAwait(false);
             var count = 0;
             await foreach (var row in _rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 writer.Reset();
                 JsonSerializer.Serialize(writer, row, Json);
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                stream.WriteByte((byte)'\n');
+                await stream.WriteAsync(NewLine, cancellationToken).ConfigureAwait(false);
                 if (++count % 4096 == 0)
                     await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -126,7 +128,7 @@ public sealed partial class PortalClient
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
             await stream.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(_header, Json), cancellationToken).ConfigureAwait(false);
-            stream.WriteByte((byte)'\n');
+            await stream.WriteAsync(NewLine, cancellationToken).ConfigureAwait(false);
             await using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
             // A byte-order mark would start the second line of the body, where the server does not expect one.
             var bom = new byte[3];

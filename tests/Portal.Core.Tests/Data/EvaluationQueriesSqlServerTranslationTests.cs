@@ -12,10 +12,9 @@ public class EvaluationQueriesSqlServerTranslationTests
     public void The_list_with_filters_translates()
     {
         using var db = MigrationsTests.ContextFor(DatabaseProvider.SqlServer);
-        var sql = EvaluationQueries.Filter(EvaluationQueries.Listings(db, Guid.NewGuid()), "index", "golden")
-            .OrderByDescending(l => l.Evaluation.CreatedAt).ThenByDescending(l => l.Evaluation.Id)
-            .Take(100)
-            .ToQueryString();
+        var sql = EvaluationQueries.Listings(db, Guid.NewGuid(), subject: "index", evalSet: "golden", limit: 100).ToQueryString();
+        var one = EvaluationQueries.Listings(db, Guid.NewGuid(), id: Guid.NewGuid()).ToQueryString();
+        Assert.Contains("[Evaluations]", one, StringComparison.Ordinal);
         Assert.Contains("[Evaluations]", sql, StringComparison.Ordinal);
         Assert.Contains("LEFT JOIN [AspNetUsers]", sql, StringComparison.Ordinal);
         Assert.Contains("TOP", sql, StringComparison.Ordinal);

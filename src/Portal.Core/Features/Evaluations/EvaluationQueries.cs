@@ -28,7 +28,7 @@ public sealed class EvaluationQueries(IDbContextFactory<PortalDbContext> dbFacto
     {
         var grant = await access.RequireAsync(user, slug, ProjectRole.Viewer, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listing = await Listings(db, grant.Project.Id).Where(l => l.Evaluation.Id == id).SingleOrDefaultAsync(ct)
+        var listing = await Listings(db, grant.Project.Id, id: id).SingleOrDefaultAsync(ct)
             ?? throw NotFound(slug, id);
         return (await WithScoresAsync(db, [listing], ct))[0];
     }
@@ -41,10 +41,7 @@ public sealed class EvaluationQueries(IDbContextFactory<PortalDbContext> dbFacto
         if (limit is < 1 or > MaxListLimit)
             throw PortalException.BadRequest(ErrorCodes.ValidationFailed, $"limit must be between 1 and {MaxListLimit} (got {limit}).");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listings = await Filter(Listings(db, grant.Project.Id), subject, evalSet)
-            .OrderByDescending(l => l.Evaluation.CreatedAt).ThenByDescending(l => l.Evaluation.Id)
-            .Take(limit)
-            .ToListAsync(ct);
+        var listings = await Listings(db, grant.Project.Id, subject: subject, evalSet: evalSet, limit: limit).ToListAsync(ct);
         return await WithScoresAsync(db, listings, ct);
     }
 
@@ -58,23 +55,37 @@ public sealed class EvaluationQueries(IDbContextFactory<PortalDbContext> dbFacto
         return await store.OpenReadAsync(digest, verify: true, ct);
     }
 
-    /// <summary>The evaluations of a project joined to the names of their versions (exposed for the translation tests).</summary>
-    public static IQueryable<EvaluationListing> Listings(PortalDbContext db, Guid projectId) =>
-        from e in db.Evaluations.AsNoTracking()
-        where e.ProjectId == projectId
-        join s in db.ArtifactVersions on e.SubjectVersionId equals s.Id
-        join d in db.ArtifactVersions on e.EvalSetVersionId equals d.Id
-        join u in db.Users on e.CreatedById equals u.Id into users
-        from u in users.DefaultIfEmpty()
-        select new EvaluationListing(e, s.Artifact.Name, s.Artifact.Type, s.Index, d.Artifact.Name, d.Artifact.Type, d.Index, u == null ? null : u.DisplayName);
-
-    public static IQueryable<EvaluationListing> Filter(IQueryable<EvaluationListing> listings, string? subject, string? evalSet)
+    /// <summary>
+    /// The evaluations of a project joined to the names of their versions, newest first (exposed for the translation
+    /// tests). Filters apply before the projection, where they translate: one id, subject and eval-set artifact names.
+    /// </summary>
+    public static IQueryable<EvaluationListing> Listings(PortalDbContext db, Guid projectId, Guid? id = null, string? subject = null, string? evalSet = null, int? limit = null)
     {
+        var joined =
+            from e in db.Evaluations.AsNoTracking()
+            where e.ProjectId == projectId
+            join s in db.ArtifactVersions on e.SubjectVersionId equals s.Id
+            join d in db.ArtifactVersions on e.EvalSetVersionId equals d.Id
+            select new { e, s, d };
+        if (id is { } only)
+            joined = joined.Where(x => x.e.Id == only);
         if (!string.IsNullOrWhiteSpace(subject))
-            listings = listings.Where(l => l.SubjectArtifact == subject.Trim());
+        {
+            var name = subject.Trim();
+            joined = joined.Where(x => x.s.Artifact.Name == name);
+        }
         if (!string.IsNullOrWhiteSpace(evalSet))
-            listings = listings.Where(l => l.EvalSetArtifact == evalSet.Trim());
-        return listings;
+        {
+            var name = evalSet.Trim();
+            joined = joined.Where(x => x.d.Artifact.Name == name);
+        }
+        joined = joined.OrderByDescending(x => x.e.CreatedAt).ThenByDescending(x => x.e.Id);
+        if (limit is { } take)
+            joined = joined.Take(take);
+        return from x in joined
+               join u in db.Users on x.e.CreatedById equals u.Id into users
+               from u in users.DefaultIfEmpty()
+               select new EvaluationListing(x.e, x.s.Artifact.Name, x.s.Artifact.Type, x.s.Index, x.d.Artifact.Name, x.d.Artifact.Type, x.d.Index, u == null ? null : u.DisplayName);
     }
 
     internal static async Task<List<EvaluationResponse>> WithScoresAsync(PortalDbContext db, IReadOnlyList<EvaluationListing> listings, CancellationToken ct)

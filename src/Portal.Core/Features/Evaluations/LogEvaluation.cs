@@ -95,10 +95,13 @@ public sealed class LogEvaluation(
             }
         }
 
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (header.RunId is { } runId && !await db.Runs.AnyAsync(r => r.Id == runId && r.ProjectId == grant.Project.Id, ct))
+            throw PortalException.NotFound(ErrorCodes.RunNotFound, $"Project '{grant.Project.Slug}' has no run {runId}.");
+
         var scores = EvaluationAggregates.Compute(rows, header.Scorers, out var latencyP50, out var latencyP95, out var totalTokens);
         var (digest, size) = await StoreRowsAsync(rows, header.Scorers, ct);
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var versions = await db.ArtifactVersions.AsNoTracking()
             .Where(v => v.Id == subjectId || v.Id == evalSetId)
             .Select(v => new { v.Id, v.ArtifactId })
@@ -126,8 +129,6 @@ public sealed class LogEvaluation(
             CreatedAt = now,
             Scores = scores.Select((s, i) => new EvaluationScore { Scorer = s.Scorer, Ordinal = i, Count = s.Count, Mean = s.Mean, Min = s.Min, Max = s.Max }).ToList(),
         };
-        if (header.RunId is { } runId && !await db.Runs.AnyAsync(r => r.Id == runId && r.ProjectId == grant.Project.Id, ct))
-            throw PortalException.NotFound(ErrorCodes.RunNotFound, $"Project '{grant.Project.Slug}' has no run {runId}.");
         db.Evaluations.Add(evaluation);
         db.Record(now, grant.UserId, grant.Project.Id, "evaluation.logged", "evaluation", evaluation.Id.ToString(), after: new
         {
