@@ -126,35 +126,6 @@ public abstract class EvaluationsTests(PortalApp app)
     }
 
     [SkippableFact]
-    public async Task The_matrix_shows_the_newest_evaluation_per_pair_with_deltas_down_each_column()
-    {
-        app.SkipIfUnavailable();
-        var team = await TeamWithVersionsAsync(3, 2);
-        await LogAsync(team, "index:v0", "golden:v0", Row("a", 0), Row("b", 1));            // 0.5
-        await LogAsync(team, "index:v1", "golden:v0", Row("a", 1), Row("b", 0));            // 0.5, replaced below
-        var newest = await LogAsync(team, "index:v1", "golden:v0", Row("a", 1), Row("b", 1)); // 1.0
-        await LogAsync(team, "index:v2", "golden:v1", Row("a", 0.25));                      // 0.25
-        await LogAsync(team, "index:v0", "golden:v1", Row("a", 0.75));                      // 0.75
-
-        var matrix = await With(s => s.GetRequiredService<EvaluationMatrix>().GetAsync(team.Viewer.Principal, team.Slug, "index"));
-        Assert.Equal(("acc", new[] { "acc" }), (matrix.Metric, matrix.Metrics.ToArray()));
-        Assert.Equal(["golden:v0", "golden:v1"], matrix.Columns.Select(c => $"{c.EvalSet}:{c.Version}"));
-        Assert.Equal(["v0", "v1", "v2"], matrix.Rows.Select(r => r.Version));
-        Assert.Contains("latest", matrix.Rows[2].Aliases);
-        Assert.Equal((0.5, (double?)null), (matrix.Rows[0].Cells[0]!.Value!.Value, matrix.Rows[0].Cells[0]!.Delta));
-        Assert.Equal((newest.Id, 1.0, 0.5), (matrix.Rows[1].Cells[0]!.EvaluationId, matrix.Rows[1].Cells[0]!.Value!.Value, matrix.Rows[1].Cells[0]!.Delta!.Value));
-        Assert.Null(matrix.Rows[1].Cells[1]);
-        Assert.Null(matrix.Rows[2].Cells[0]);
-        // The delta skips the version with no cell in the column.
-        Assert.Equal(-0.5, matrix.Rows[2].Cells[1]!.Delta!.Value, 10);
-
-        var unknown = await Assert.ThrowsAsync<PortalException>(() => With(s => s.GetRequiredService<EvaluationMatrix>().GetAsync(team.Viewer.Principal, team.Slug, "index", "bleu")));
-        Assert.Equal(ErrorCodes.MetricNotFound, unknown.Code);
-        var empty = await With(s => s.GetRequiredService<EvaluationMatrix>().GetAsync(team.Viewer.Principal, team.Slug, "golden"));
-        Assert.Empty(empty.Rows);
-    }
-
-    [SkippableFact]
     public async Task Attribution_splits_a_change_into_subject_and_data_and_names_what_is_missing()
     {
         app.SkipIfUnavailable();
