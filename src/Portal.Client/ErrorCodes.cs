@@ -145,4 +145,11 @@ public static class ErrorCodes
     public const string RegistrySourceInvalid = "registry_source_invalid";
     public const string RegistryAlreadyLinked = "registry_already_linked";
     public const string RegistryVersionAliased = "registry_version_aliased";
+
+    // Evaluations.
+    public const string EvaluationNotFound = "evaluation_not_found";
+    public const string EvaluationMalformed = "evaluation_malformed";
+    public const string EvaluationTooLarge = "evaluation_too_large";
+    public const string EvaluationsNotComparable = "evaluations_not_comparable";
+    public const string MetricNotFound = "metric_not_found";
 }

@@ -12,6 +12,7 @@ using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Home;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
+using Portal.Core.Features.Evaluations;
 using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 using Portal.Core.Features.Search;
@@ -38,6 +39,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRegistryFeature();
         services.AddSearchFeature();
         services.AddPromotionsFeature();
+        services.AddEvaluationsFeature();
         services.AddWebhooksFeature(configuration);
         services.AddAuditingFeature();
         services.AddValidationFeature(configuration);

@@ -4,6 +4,7 @@ using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Changes;
+using Portal.Web.Features.Evaluations;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
@@ -59,6 +60,7 @@ if (role.ServesWeb())
     api.MapRegistryApi();
     api.MapSearchApi();
     api.MapPromotionsApi();
+    api.MapEvaluationsApi();
     api.MapWebhooksApi();
     api.MapAuditApi();
     api.MapValidationApi();

@@ -18,6 +18,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["manifest-memory"] = MemoryScenarios.ManifestBurstAsync,
     ["changes"] = ChangeFeedScenario.RunAsync,
     ["registry-link"] = RegistryScenarios.Link100kAsync,
+    ["evaluations"] = EvaluationScenarios.RunAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Client.Models;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Evaluations;
 using Portal.Core.Features.Promotions;
 using Portal.Core.Features.Runs;
 
@@ -57,6 +58,10 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
             "/approvals",
             "/",
             $"/projects/{slug}/promotions/{demo.PromotionId}",
+            $"/projects/{slug}/evaluations",
+            $"/projects/{slug}/evaluations/{demo.EvaluationAfter}",
+            $"/projects/{slug}/artifacts/reviews/evaluations",
+            $"/projects/{slug}/evaluations/compare?before={demo.EvaluationBefore}&after={demo.EvaluationAfter}",
             "/search?q=reviews",
             "/audit",
             "/settings",
@@ -73,6 +78,12 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
         await BrowserApp.ScreenshotAsync(page, $"90-a11y-version-{name}");
         await BrowserApp.GotoInteractiveAsync(page, "/audit");
         await BrowserApp.ScreenshotAsync(page, $"91-a11y-audit-{name}");
+        await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}/artifacts/reviews/evaluations");
+        await BrowserApp.ScreenshotAsync(page, $"94-evaluation-matrix-{name}");
+        await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}/evaluations/compare?before={demo.EvaluationBefore}&after={demo.EvaluationAfter}");
+        await BrowserApp.ScreenshotAsync(page, $"95-evaluation-compare-{name}");
+        await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}/promotions/{demo.PromotionId}");
+        await BrowserApp.ScreenshotAsync(page, $"96-evaluation-gate-{name}");
         foreach (var (width, height) in new[] { (1366, 768), (1920, 1080) })
         {
             await page.SetViewportSizeAsync(width, height);
@@ -131,7 +142,7 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
             failures.AppendLine($"{path}: {result.GetProperty("h1s").GetInt32()} h1 headings (one expected)");
     }
 
-    public sealed record Demo(TestUser Owner, string Slug, Guid RunId, Guid V0Id, Guid V1Id, Guid PromotionId);
+    public sealed record Demo(TestUser Owner, string Slug, Guid RunId, Guid V0Id, Guid V1Id, Guid PromotionId, Guid EvaluationBefore, Guid EvaluationAfter);
 
     /// <summary>The browser fixture with one project's demo data, made once for both themes.</summary>
     public sealed class SeededBrowserApp : BrowserApp
@@ -172,11 +183,22 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
             await runs.FinishAsync(user, slug, run.Id, new FinishRunRequest("finished", Json("{\"accuracy\":0.94}")));
             var aliases = services.GetRequiredService<ArtifactAliases>();
             await aliases.SetAsync(user, slug, "reviews", "production", new SetAliasRequest(v0.Version, "first release"));
+            await TestArtifacts.PublishAsync(services, user, slug, "golden", "eval", null, "Questions with expected labels.", ("questions.jsonl", "{\"id\":\"r-1\"}\n"));
+            var log = services.GetRequiredService<LogEvaluation>();
+            var rows = (double first, double second) => new[]
+            {
+                new EvaluationRow("r-1", new Dictionary<string, double> { ["accuracy"] = first }, 120, 300, "positive"),
+                new EvaluationRow("r-2", new Dictionary<string, double> { ["accuracy"] = second }, 180, 280, "neutral"),
+                new EvaluationRow("r-3", new Dictionary<string, double> { ["accuracy"] = 1 }, 90, 310, "positive"),
+            };
+            var before = await log.FromRowsAsync(user, slug, new EvaluationHeader($"reviews:{v0.Version}", "golden:latest", ["accuracy"], "nightly"), rows(1, 0));
+            var after = await log.FromRowsAsync(user, slug, new EvaluationHeader($"reviews:{v1.Version}", "golden:latest", ["accuracy"], "nightly"), rows(0, 1));
             await services.GetRequiredService<PromotionPolicies>().SetAsync(user, slug, "production",
-                new PromotionPolicyRequest(RequiredApprovals: 1, ApproverRole: "Reviewer", RequiredSourceAlias: null));
+                new PromotionPolicyRequest(RequiredApprovals: 1, ApproverRole: "Reviewer", RequiredSourceAlias: null,
+                    Evaluation: new EvaluationGateModel("golden:latest", "accuracy", Threshold: 0.6, MaxDrop: 0.05)));
             var promotion = await services.GetRequiredService<RequestPromotion>().RequestAsync(user, slug, "reviews",
                 new CreatePromotionRequest(v1.Version, "production", "recall up from 0.81 to 0.86"));
-            return new Demo(owner, slug, run.Id, v0.Id, v1.Id, promotion.Id);
+            return new Demo(owner, slug, run.Id, v0.Id, v1.Id, promotion.Id, before.Id, after.Id);
         }
 
         private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();

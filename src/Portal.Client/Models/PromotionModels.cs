@@ -9,12 +9,24 @@ namespace Portal.Client.Models;
 /// <param name="RequireValidation">The version's validation must have passed.</param>
 /// <param name="RequireCompareReport">A compare report against the alias's current version must exist.</param>
 /// <param name="RequiredSourceAlias">The version must have been at this alias (e.g. <c>staging</c>) before.</param>
+/// <param name="Evaluation">An evaluation gate: the version must have been evaluated on an eval-set version with a metric at a threshold and not much worse than the alias's current version. Null for none.</param>
 public sealed record PromotionPolicyRequest(
     int RequiredApprovals = 1,
     string? ApproverRole = null,
     bool RequireValidation = false,
     bool RequireCompareReport = false,
-    string? RequiredSourceAlias = null);
+    string? RequiredSourceAlias = null,
+    EvaluationGateModel? Evaluation = null);
+
+/// <summary>
+/// "The evaluation of this version on <paramref name="EvalSet"/> has <paramref name="Metric"/> ≥ <paramref name="Threshold"/>
+/// and is not worse than the alias's current version's by more than <paramref name="MaxDrop"/>."
+/// </summary>
+/// <param name="EvalSet">The eval set, as <c>artifact:alias</c> or <c>artifact:vN</c> (<c>golden:production</c>); read when the check runs.</param>
+/// <param name="Metric">The scorer compared (<c>recall@5</c>).</param>
+/// <param name="Threshold">Lowest accepted value; null for no floor.</param>
+/// <param name="MaxDrop">Largest accepted drop below the current version's value (δ, in the metric's units); null to not compare.</param>
+public sealed record EvaluationGateModel(string EvalSet, string Metric, double? Threshold = null, double? MaxDrop = null);
 
 /// <summary>A protected alias and the rules a promotion to it must meet.</summary>
 public sealed record PromotionPolicyResponse(
@@ -24,7 +36,8 @@ public sealed record PromotionPolicyResponse(
     bool RequireValidation,
     bool RequireCompareReport,
     string? RequiredSourceAlias,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    EvaluationGateModel? Evaluation = null);
 
 /// <summary>Asks to move <paramref name="Alias"/> of the artifact to <paramref name="Version"/> (<c>vN</c>, alias, id or digest).</summary>
 public sealed record CreatePromotionRequest(string? Version, string? Alias, string? Comment = null);

@@ -102,6 +102,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
     public DbSet<Features.Registry.RegistryCollection> RegistryCollections => Set<Features.Registry.RegistryCollection>();
 
     public DbSet<Features.Registry.RegistryLink> RegistryLinks => Set<Features.Registry.RegistryLink>();
+    public DbSet<Features.Evaluations.Evaluation> Evaluations => Set<Features.Evaluations.Evaluation>();
+
+    public DbSet<Features.Evaluations.EvaluationScore> EvaluationScores => Set<Features.Evaluations.EvaluationScore>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -58,12 +58,16 @@ public static class OpenApiParameters
         ["cap"] = "The most new neighbours a node shows per hop (default 25, at most 500); the rest become cluster nodes.",
         ["samples"] = "The most points per metric to return (evenly thinned).",
         ["job"] = "The maintenance job's name.",
-        ["id"] = "The id (a GUID) of the object the path names: a token, upload session, promotion request, webhook or version.",
+        ["id"] = "The id (a GUID) of the object the path names: a token, upload session, promotion request, webhook, evaluation or version.",
         ["key"] = "The metric's key (such as loss or accuracy).",
         ["focus"] = "The node to centre the graph on (version:<id> or run:<id>).",
         ["node"] = "The node to start from (version:<id> or run:<id>).",
         ["anchor"] = "The node whose folded cluster to open (version:<id> or run:<id>).",
         ["direction"] = "Which side of the anchor to open: up or down.",
+        ["after"] = "The later evaluation's id (a GUID).",
+        ["metric"] = "The scorer compared (such as recall@5); default: the first one the evaluations have.",
+        ["subject"] = "Only evaluations whose subject is a version of this artifact (its name).",
+        ["evalSet"] = "Only evaluations on a version of this eval-set artifact (its name).",
     };
 
     /// <summary>Where a name means something else on one operation (by operation id).</summary>
@@ -78,6 +82,9 @@ public static class OpenApiParameters
         [("ChangeFeed", "key")] = "The key column rows are matched by (default: id, _id, uuid, key, guid, pk … as the row diff detects it; files without it are matched by content).",
         [("ChangeFeed", "rows")] = "false leaves the row bodies out (default true).",
         [("ChangeFeed", "continuation")] = "The cursor of the last record received; the feed resumes after it. Omit to start at the beginning.",
+        [("CompareEvaluationExamples", "before")] = "The earlier evaluation's id (a GUID).",
+        [("AttributeEvaluationChange", "before")] = "The earlier evaluation's id (a GUID).",
+        [("CompareEvaluationExamples", "limit")] = "The most examples to list each way (worse, better); default 50, at most 1,000.",
     };
 
     public static OpenApiOptions AddPortalParameters(this OpenApiOptions options)

@@ -22,7 +22,13 @@ from .errors import PortalError  # noqa: E402
 from .manifest import ManifestEntry, manifest_digest  # noqa: E402
 from .run import Run, RunSummary, init  # noqa: E402
 
+
+def log_evaluation(subject, eval_set, rows, scorers=None, name=None, project=None):  # type: ignore[no-untyped-def]
+    """Logs a finished evaluation with the default settings (``PORTAL_URL``, ``PORTAL_TOKEN``, ``PORTAL_PROJECT``):
+    ``portal.log_evaluation("index:v3", "golden:production", rows)``. See :meth:`Api.log_evaluation`."""
+    return Api(project=project).log_evaluation(subject, eval_set, rows, scorers, name)
+
 __all__ = [
     "Api", "Artifact", "ArtifactVersion", "ManifestEntry", "PortalError", "Run", "RunSummary", "Settings",
-    "init", "manifest_digest", "__version__",
+    "init", "log_evaluation", "manifest_digest", "__version__",
 ]

@@ -17,7 +17,7 @@ from . import __version__
 from .errors import CONNECTION_FAILED, PortalError
 
 #: A request body: bytes, or a function called once per attempt that opens the body (a file) and gives its length.
-Body = Union[bytes, Callable[[], Tuple[IO[bytes], int]], None]
+Body = Union[bytes, Callable[[], Tuple[IO[bytes], Optional[int]]], None]
 
 #: The longest wait a ``Retry-After`` may ask for before the client gives up instead.
 MAX_RETRY_AFTER = 120.0

@@ -5,12 +5,13 @@ import http.client
 import json
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Sequence
 
 from ._http import HttpClient, query, quote
 from .artifact import ArtifactVersion
 from .config import Settings
 from .errors import CONNECTION_FAILED, INVALID_ARGUMENT, PortalError
+from .evaluation import log_evaluation
 from .hashing import DigestCache
 from .transfer import PutResult, put_artifact, resolve
 
@@ -152,6 +153,16 @@ class Api:
         return ArtifactVersion(self, slug, result.version)
 
     last_put: Optional[PutResult] = None
+
+    def log_evaluation(self, subject: str, eval_set: str, rows: Iterable[Mapping[str, Any]], scorers: Optional[Sequence[str]] = None,
+                       name: Optional[str] = None, project: Optional[str] = None) -> dict[str, Any]:
+        """Logs a finished evaluation of ``subject`` (``index:v3``) on ``eval_set`` (``golden:production``, pinned to the
+        version it names now): ``rows`` are ``{"id": ..., "scores": {name: number}, "latencyMs": ..., "tokens": ...,
+        "output": ...}``, streamed as NDJSON. Inside ``portal run exec`` it is recorded as that run's. Returns the
+        evaluation with the aggregates the portal computed."""
+        slug = self._project(project)
+        run_id = self.settings.run_id if self.settings.run_project in (None, slug) else None
+        return log_evaluation(self, slug, subject, eval_set, rows, scorers, name, run_id)
 
     # -- runs and lineage --------------------------------------------------------------------------------------------
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import math
 import socket
 import subprocess
-from typing import Any, Iterator, Mapping, MutableMapping, Optional, Sequence
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional, Sequence
 
 from ._http import quote
 from .api import Api
 from .artifact import Artifact, ArtifactVersion
+from .evaluation import log_evaluation
 from .errors import INVALID_ARGUMENT, PortalError
 from .transfer import PutResult, put_artifact, resolve
 
@@ -125,6 +126,11 @@ class Run:
         return ArtifactVersion(self.api, self.project, result.version, run=self)
 
     last_put: Optional[PutResult] = None
+
+    def log_evaluation(self, subject: str, eval_set: str, rows: Iterable[Mapping[str, Any]], scorers: Optional[Sequence[str]] = None,
+                       name: Optional[str] = None) -> dict[str, Any]:
+        """Logs a finished evaluation made by this run (see :meth:`portal.Api.log_evaluation`)."""
+        return log_evaluation(self.api, self.project, subject, eval_set, rows, scorers, name, self.id)
 
     def _put(self, artifact: Artifact, aliases: Sequence[str], workers: int) -> PutResult:
         return put_artifact(self.api, self.project, artifact, aliases, self.id, workers)

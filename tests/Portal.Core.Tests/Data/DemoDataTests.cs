@@ -48,6 +48,16 @@ public abstract class DemoDataTests(PortalApp app)
         var adminId = await db.Users.Where(u => u.Email == PortalApp.AdminEmail).Select(u => u.Id).SingleAsync();
         var digest = await db.DigestSubscriptions.SingleAsync(s => s.ProjectId == project.Id && s.UserId == adminId);
         Assert.Equal(Portal.Core.Features.Reports.DigestFrequency.Weekly, digest.Frequency);
+
+        // Evaluations of both index versions on golden:v0 and golden:v1, and the pending promotion gated by one.
+        Assert.Equal(("eval", 2), (artifacts["golden"].Type, artifacts["golden"].Versions));
+        Assert.Equal(4, await db.Evaluations.CountAsync(e => e.ProjectId == project.Id));
+        var admin = DemoData.PrincipalFor(adminId);
+        var pending = Assert.Single(await scope.ServiceProvider.GetRequiredService<Portal.Core.Features.Promotions.PromotionQueries>().ListAsync(admin, DemoData.ProjectSlug, "open", null, null));
+        var detail = await scope.ServiceProvider.GetRequiredService<Portal.Core.Features.Promotions.PromotionQueries>().GetAsync(admin, DemoData.ProjectSlug, pending.Id);
+        var gate = Assert.Single(detail.Checks, c => c.Name == Portal.Core.Features.Promotions.PromotionChecks.Evaluation);
+        Assert.Contains("recall@5 = ", gate.Summary, StringComparison.Ordinal);
+        Assert.Contains("on golden:v1", gate.Summary, StringComparison.Ordinal);
     }
 }
 

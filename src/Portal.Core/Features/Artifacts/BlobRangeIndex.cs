@@ -80,17 +80,21 @@ internal static class BlobRangeIndex
                 .Join(db.RangeEntries, u => u.RangeDigest, e => e.RangeDigest, (u, e) => e.Digest)
                 .Where(d => chunk.Contains(d))
                 .ToListAsync(ct));
+            // An evaluation's rows blob is named by the evaluation rather than by a range.
+            named.UnionWith(await db.Evaluations.AsNoTracking().Where(e => chunk.Contains(e.RowsDigest)).Select(e => e.RowsDigest).ToListAsync(ct));
         }
         return named;
     }
 
-    /// <summary>The blobs some range names.</summary>
+    /// <summary>The blobs some range (or an evaluation, for its rows) names.</summary>
     public static IQueryable<StoredBlob> WhereNamed(this IQueryable<StoredBlob> blobs, PortalDbContext db) =>
         blobs.Where(b => db.BlobRanges.Any(x => x.Digest == b.Digest)
-            || db.UnindexedRanges.Any(u => db.RangeEntries.Any(e => e.RangeDigest == u.RangeDigest && e.Digest == b.Digest)));
+            || db.UnindexedRanges.Any(u => db.RangeEntries.Any(e => e.RangeDigest == u.RangeDigest && e.Digest == b.Digest))
+            || db.Evaluations.Any(e => e.RowsDigest == b.Digest));
 
-    /// <summary>The blobs no range names.</summary>
+    /// <summary>The blobs no range and no evaluation names.</summary>
     public static IQueryable<StoredBlob> WhereNotNamed(this IQueryable<StoredBlob> blobs, PortalDbContext db) =>
         blobs.Where(b => !db.BlobRanges.Any(x => x.Digest == b.Digest)
-            && !db.UnindexedRanges.Any(u => db.RangeEntries.Any(e => e.RangeDigest == u.RangeDigest && e.Digest == b.Digest)));
+            && !db.UnindexedRanges.Any(u => db.RangeEntries.Any(e => e.RangeDigest == u.RangeDigest && e.Digest == b.Digest))
+            && !db.Evaluations.Any(e => e.RowsDigest == b.Digest));
 }

@@ -16,6 +16,7 @@ public sealed class PromotionChecks(IEnumerable<IVersionCheckStatusSource> sourc
     public const string SourceAlias = "source_alias";
     public const string Validation = "validation";
     public const string CompareReport = "compare_report";
+    public const string Evaluation = "evaluation";
 
     private readonly IVersionCheckStatusSource? _source = sources.LastOrDefault();
 
@@ -51,6 +52,11 @@ public sealed class PromotionChecks(IEnumerable<IVersionCheckStatusSource> sourc
                 var status = _source is null ? null : await _source.GetCompareReportAsync(current, request.VersionId, ct);
                 results.Add(ToCheck(CompareReport, status, "No compare report against the alias's current version."));
             }
+        }
+        if (policy.EvaluationSet is { } evalSet && policy.EvaluationMetric is { } metric)
+        {
+            results.Add(await Evaluations.EvaluationGate.CheckAsync(db, request.ProjectId, request.VersionId, currentVersionId,
+                new EvaluationGateModel(evalSet, metric, policy.EvaluationThreshold, policy.EvaluationMaxDrop), ct));
         }
         return results;
     }

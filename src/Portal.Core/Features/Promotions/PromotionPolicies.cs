@@ -52,6 +52,8 @@ public sealed class PromotionPolicies(IDbContextFactory<PortalDbContext> dbFacto
                 throw PortalException.BadRequest(ErrorCodes.ValidationFailed, $"An alias cannot be its own source alias; name the alias versions come from, such as staging.");
         }
 
+        var gate = Evaluations.EvaluationGate.Validate(request.Evaluation);
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
@@ -69,6 +71,10 @@ public sealed class PromotionPolicies(IDbContextFactory<PortalDbContext> dbFacto
             policy.RequireValidation = request.RequireValidation;
             policy.RequireCompareReport = request.RequireCompareReport;
             policy.RequiredSourceAlias = source;
+            policy.EvaluationSet = gate?.EvalSet;
+            policy.EvaluationMetric = gate?.Metric;
+            policy.EvaluationThreshold = gate?.Threshold;
+            policy.EvaluationMaxDrop = gate?.MaxDrop;
             policy.UpdatedById = grant.UserId;
             policy.UpdatedAt = now;
             var after = ToResponse(policy);
@@ -125,7 +131,8 @@ public sealed class PromotionPolicies(IDbContextFactory<PortalDbContext> dbFacto
     }
 
     internal static PromotionPolicyResponse ToResponse(PromotionPolicy p) =>
-        new(p.AliasName, p.RequiredApprovals, p.ApproverRole.ToString(), p.RequireValidation, p.RequireCompareReport, p.RequiredSourceAlias, p.UpdatedAt);
+        new(p.AliasName, p.RequiredApprovals, p.ApproverRole.ToString(), p.RequireValidation, p.RequireCompareReport, p.RequiredSourceAlias, p.UpdatedAt,
+            p.EvaluationSet is { } set && p.EvaluationMetric is { } metric ? new EvaluationGateModel(set, metric, p.EvaluationThreshold, p.EvaluationMaxDrop) : null);
 
     private static PortalException NotFound(string slug, string alias) =>
         PortalException.NotFound(ErrorCodes.PolicyNotFound, $"Project '{slug}' has no promotion policy for alias '{alias}'.");

@@ -30,6 +30,15 @@ public class PromotionPolicy
     /// <summary>The version must have been at this alias before (e.g. <c>staging</c> before <c>production</c>).</summary>
     public string? RequiredSourceAlias { get; set; }
 
+    /// <summary>Evaluation gate: the eval set (<c>golden:production</c>), null when the policy has no gate.</summary>
+    public string? EvaluationSet { get; set; }
+
+    public string? EvaluationMetric { get; set; }
+
+    public double? EvaluationThreshold { get; set; }
+
+    public double? EvaluationMaxDrop { get; set; }
+
     public string UpdatedById { get; set; } = "";
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -42,6 +51,8 @@ public class PromotionPolicyConfiguration : IEntityTypeConfiguration<PromotionPo
         builder.HasKey(p => p.Id);
         builder.Property(p => p.AliasName).HasMaxLength(128).IsUnicode(false);
         builder.Property(p => p.RequiredSourceAlias).HasMaxLength(128).IsUnicode(false);
+        builder.Property(p => p.EvaluationSet).HasMaxLength(300);
+        builder.Property(p => p.EvaluationMetric).HasMaxLength(128);
         builder.Property(p => p.ApproverRole).HasConversion<string>().HasMaxLength(16);
         builder.HasIndex(p => new { p.ProjectId, p.AliasName }).IsUnique();
         builder.HasOne<Project>().WithMany().HasForeignKey(p => p.ProjectId).OnDelete(DeleteBehavior.Cascade);
