@@ -147,7 +147,28 @@ public sealed class LogEvaluation(
         var (digest, size) = EvaluationRowsFile.Write(file, rows, scorers);
         file.Position = 0;
         await store.PutAsync(digest, file, ct);
+        await RecordStoredAsync(digest, size, ct);
         return (digest, size);
+    }
+
+    /// <summary>
+    /// Records the rows blob as stored, like an uploaded file, so the integrity scrub checks its bytes; garbage
+    /// collection keeps it while an evaluation names it.
+    /// </summary>
+    private async Task RecordStoredAsync(string digest, long size, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.StoredBlobs.AnyAsync(b => b.Digest == digest, ct))
+            return;
+        db.StoredBlobs.Add(new StoredBlob { Digest = digest, Size = size, StoredAt = clock.GetUtcNow() });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // Recorded by a parallel evaluation or upload of the same bytes.
+        }
     }
 
     private static EvaluationHeader ParseHeader(System.Buffers.ReadOnlySequence<byte> line, long number)

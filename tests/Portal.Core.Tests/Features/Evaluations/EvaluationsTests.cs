@@ -230,20 +230,30 @@ public abstract class EvaluationsTests(PortalApp app)
     }
 
     [SkippableFact]
-    public async Task Garbage_collection_keeps_the_rows_blob_an_evaluation_names()
+    public async Task The_rows_blob_is_recorded_as_stored_and_garbage_collection_keeps_it_while_an_evaluation_names_it()
     {
         app.SkipIfUnavailable();
         var team = await TeamWithVersionsAsync(1, 1);
-        var logged = await LogAsync(team, "index:v0", "golden:v0", Row("a", 1));
-        var (named, notNamed) = await With(async s =>
+        var logged = await LogAsync(team, "index:v0", "golden:v0", Row("a", 1), Row("b", 0.25));
+        var (size, named, notNamed) = await With(async s =>
         {
             await using var db = await s.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-            db.StoredBlobs.Add(new StoredBlob { Digest = logged.RowsDigest, Size = logged.RowsSize, StoredAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync();
             var blobs = db.StoredBlobs.Where(b => b.Digest == logged.RowsDigest);
-            return (await blobs.WhereNamed(db).CountAsync(), await blobs.WhereNotNamed(db).CountAsync());
+            // The row the integrity scrub walks, with the size of the bytes stored.
+            var stored = await blobs.AsNoTracking().SingleAsync();
+            return (stored.Size, await blobs.WhereNamed(db).CountAsync(), await blobs.WhereNotNamed(db).CountAsync());
         });
-        Assert.Equal((1, 0), (named, notNamed));
+        Assert.Equal((logged.RowsSize, 1, 0), (size, named, notNamed));
+
+        // The same rows logged again share the blob and its single row.
+        var again = await LogAsync(team, "index:v0", "golden:v0", Row("b", 0.25), Row("a", 1));
+        Assert.Equal(logged.RowsDigest, again.RowsDigest);
+        var rows = await With(async s =>
+        {
+            await using var db = await s.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            return await db.StoredBlobs.CountAsync(b => b.Digest == logged.RowsDigest);
+        });
+        Assert.Equal(1, rows);
     }
 }
 
