@@ -10,6 +10,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["lineage-impact"] = LineageScenarios.ImpactAsync,
     ["lineage-render"] = LineageScenarios.RenderAsync,
     ["pages-1m"] = PageScenarios.MillionFilePagesAsync,
+    ["pages-home"] = HomePageScenario.RunAsync,
     ["validate-1g"] = ValidationScenarios.Validate1GiBAsync,
     ["compare-1m"] = ValidationScenarios.Compare1MAsync,
     ["pii-corpus"] = PiiCorpusScenario.RunAsync,

@@ -39,7 +39,14 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
                 problem.Extensions[key] = value;
         }
 
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception }))
+            return true;
+
+        // No writer takes the client's Accept header (a feed client asking only for NDJSON, a download asking only for
+        // octet-stream): the refusal is still a problem document with its status and code, never a second failure.
+        problem.Extensions["traceId"] = context.Features.Get<IHttpActivityFeature>()?.Activity.Id ?? context.TraceIdentifier;
+        await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", cancellationToken);
+        return true;
     }
 
     private static string RequestErrorMessage(BadHttpRequestException b) =>

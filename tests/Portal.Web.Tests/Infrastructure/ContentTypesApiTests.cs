@@ -54,6 +54,25 @@ public abstract class ContentTypesApiTests(PortalApp app)
         AssertNames(project, "application/json");
     }
 
+    [SkippableTheory]
+    [InlineData("application/octet-stream")]
+    [InlineData("application/x-ndjson")]
+    [InlineData("text/csv")]
+    public async Task A_refusal_is_a_problem_document_whatever_the_client_accepts(string accept)
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var client = app.ClientWithToken(team.Viewer.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/projects/{team.Slug}/versions/{Guid.NewGuid()}/file?path=a.txt");
+        request.Headers.Accept.ParseAdd(accept);
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.AssertProblemAsync(HttpStatusCode.NotFound, "version_not_found");
+        Assert.True(problem.TryGetProperty("traceId", out _));
+    }
+
     private static void AssertNames(System.Text.Json.JsonElement problem, params string[] types)
     {
         var detail = problem.GetProperty("detail").GetString()!;

@@ -15,9 +15,7 @@ public static class ChangesEndpoints
         api.MapGet("/projects/{slug}/changes", async (string slug, string from, string to, string? key, bool? rows, string? continuation,
                 HttpContext http, ClaimsPrincipal user, VersionSpecs specs, ChangeFeed feed, CancellationToken ct) =>
             {
-                // Everything that can be refused is checked before the first record, so refusals are problem details,
-                // also for a client that accepts only NDJSON (the problem writer would otherwise find no acceptable type).
-                http.Request.Headers.Append("Accept", "application/problem+json");
+                // Everything that can be refused is checked before the first record, so refusals are problem details.
                 var fromId = await specs.ResolveAsync(user, slug, from, ct);
                 var toId = await specs.ResolveAsync(user, slug, to, ct);
                 var plan = await feed.PlanAsync(user, slug, fromId, toId, continuation, ct);
