@@ -39,6 +39,7 @@ public static class OpenApiParameters
         ["time"] = "A point in time (ISO 8601).",
         ["reason"] = "Why, recorded in the audit log.",
         ["search"] = "Only items whose name contains this text (case-insensitive).",
+        ["version"] = "The version as vN, an alias, a version id or a manifest digest.",
         ["q"] = "The text to search for.",
         ["metadata"] = "key=value: only artifacts whose latest version's metadata has that value (dots reach nested keys).",
         ["type"] = "The artifact type (such as dataset or model).",

@@ -31,7 +31,12 @@ public abstract class BlobPossessionMigrationTests(DatabaseProvider provider)
         var now = DateTimeOffset.UtcNow;
         var mine = new Project { Id = Guid.NewGuid(), Slug = "mine", Name = "Mine", CreatedAt = now };
         var theirs = new Project { Id = Guid.NewGuid(), Slug = "theirs", Name = "Theirs", CreatedAt = now };
-        db.Projects.AddRange(mine, theirs);
+        // The projects as the schema of that time holds them (the entity has gained columns since).
+        foreach (var project in new[] { mine, theirs })
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO \"Projects\" (\"Id\", \"Slug\", \"Name\", \"Description\", \"CreatedAt\") VALUES ({project.Id}, {project.Slug}, {project.Name}, {""}, {now})");
+        }
         void Store(Project project, string artifactName, VersionState state, params ManifestEntry[] entries)
         {
             var artifact = new Artifact { Id = Guid.NewGuid(), ProjectId = project.Id, Name = artifactName, Type = "dataset", CreatedAt = now };

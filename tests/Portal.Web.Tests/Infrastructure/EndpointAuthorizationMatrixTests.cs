@@ -330,6 +330,10 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             .ReadOkAsync<PromotionResponse>(HttpStatusCode.Created);
         var webhook = await (await admin.PostJsonAsync($"/api/v1/projects/{team.Slug}/webhooks", new CreateWebhookRequest("https://hooks.tests.local/portal")))
             .ReadOkAsync<WebhookResponse>(HttpStatusCode.Created);
+        var evaluation = await (await contributor.PostAsync($"/api/v1/projects/{team.Slug}/evaluations", new StringContent(
+                "{\"subject\":\"corpus:" + v2.Version + "\",\"evalSet\":\"corpus:" + v1.Version + "\",\"scorers\":[\"acc\"]}\n{\"id\":\"q-1\",\"scores\":{\"acc\":1}}\n",
+                Encoding.UTF8, "application/x-ndjson")))
+            .ReadOkAsync<EvaluationResponse>(HttpStatusCode.Created);
         var ingestion = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/ingestions/uploads", new CreateUploadIngestionRequest(new IngestionTarget("corpus"))))
             .ReadOkAsync<IngestionResponse>(HttpStatusCode.Created);
         var report = await (await contributor.PostJsonAsync($"/api/v1/projects/{team.Slug}/compare-reports", new CompareReportRequest(v1.Id.ToString(), v2.Id.ToString())))
@@ -358,6 +362,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             ["runId"] = run.Id.ToString(),
             ["promotions.id"] = promotion.Id.ToString(),
             ["webhooks.id"] = webhook.Id.ToString(),
+            ["evaluations.id"] = evaluation.Id.ToString(),
             ["tokens.id"] = Guid.NewGuid().ToString(),
             ["reportId"] = report.Report.Id.ToString(),
             ["ingestionId"] = ingestion.Id.ToString(),
