@@ -27,6 +27,20 @@ public abstract class BulkInserts
     /// <summary>A version's range list (one row per range, a thousand for a million files), in the open transaction.</summary>
     public abstract Task InsertVersionRangesAsync(PortalDbContext db, Guid versionId, IReadOnlyList<string> rangeDigests, CancellationToken ct);
 
+    /// <summary>
+    /// Possession rows: project <paramref name="projectId"/> holds each of <paramref name="digests"/> (distinct, none held
+    /// yet) since <paramref name="since"/>, in the open transaction. A link or commit of 100,000 files writes 100,000 of
+    /// them; through the change tracker that took seven seconds on SQLite.
+    /// </summary>
+    public abstract Task InsertProjectBlobsAsync(PortalDbContext db, Guid projectId, IReadOnlyList<string> digests, DateTimeOffset since, CancellationToken ct);
+
+    /// <summary>The value the model stores for <paramref name="since"/> (SQLite keeps UTC ticks through a converter).</summary>
+    private protected static object StoredSince(PortalDbContext db, DateTimeOffset since)
+    {
+        var converter = db.Model.FindEntityType(typeof(ProjectBlob))!.FindProperty(nameof(ProjectBlob.Since))!.GetTypeMapping().Converter;
+        return converter?.ConvertToProvider(since) ?? since;
+    }
+
     public static BulkInserts For(DatabaseProvider provider) => provider switch
     {
         DatabaseProvider.Sqlite => new Sqlite(),
@@ -37,6 +51,26 @@ public abstract class BulkInserts
 
     private sealed class Sqlite : BulkInserts
     {
+        public override Task InsertProjectBlobsAsync(PortalDbContext db, Guid projectId, IReadOnlyList<string> digests, DateTimeOffset since, CancellationToken ct)
+        {
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            using var command = connection.CreateCommand();
+            command.Transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+            command.CommandText = "INSERT INTO \"ProjectBlobs\" (\"ProjectId\", \"Digest\", \"Since\") VALUES ($project, $digest, $since)";
+            command.Parameters.Add("$project", SqliteType.Text).Value = projectId.ToString().ToUpperInvariant();
+            command.Parameters.Add("$since", SqliteType.Integer).Value = StoredSince(db, since);
+            var digest = command.Parameters.Add("$digest", SqliteType.Text);
+            command.Prepare();
+            for (var i = 0; i < digests.Count; i++)
+            {
+                if ((i & 1023) == 0)
+                    ct.ThrowIfCancellationRequested();
+                digest.Value = digests[i];
+                command.ExecuteNonQuery();
+            }
+            return Task.CompletedTask;
+        }
+
         public override Task InsertRangeEntriesAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
         {
             var connection = (SqliteConnection)db.Database.GetDbConnection();
@@ -99,6 +133,22 @@ public abstract class BulkInserts
 
     private sealed class Postgres : BulkInserts
     {
+        public override async Task InsertProjectBlobsAsync(PortalDbContext db, Guid projectId, IReadOnlyList<string> digests, DateTimeOffset since, CancellationToken ct)
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var import = await connection.BeginBinaryImportAsync(
+                "COPY \"ProjectBlobs\" (\"ProjectId\", \"Digest\", \"Since\") FROM STDIN (FORMAT BINARY)", ct);
+            var at = since.ToUniversalTime();
+            foreach (var digest in digests)
+            {
+                await import.StartRowAsync(ct);
+                await import.WriteAsync(projectId, NpgsqlDbType.Uuid, ct);
+                await import.WriteAsync(digest, NpgsqlDbType.Char, ct);
+                await import.WriteAsync(at, NpgsqlDbType.TimestampTz, ct);
+            }
+            await import.CompleteAsync(ct);
+        }
+
         public override async Task InsertRangeEntriesAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -144,6 +194,25 @@ public abstract class BulkInserts
 
     private sealed class SqlServer : BulkInserts
     {
+        public override async Task InsertProjectBlobsAsync(PortalDbContext db, Guid projectId, IReadOnlyList<string> digests, DateTimeOffset since, CancellationToken ct)
+        {
+            var connection = (SqlConnection)db.Database.GetDbConnection();
+            using var rows = new DataTable("ProjectBlobs");
+            rows.Columns.Add("ProjectId", typeof(Guid));
+            rows.Columns.Add("Digest", typeof(string));
+            rows.Columns.Add("Since", typeof(DateTimeOffset));
+            foreach (var digest in digests)
+                rows.Rows.Add(projectId, digest, since);
+            using var bulk = new SqlBulkCopy(connection, SqlBulkCopyOptions.CheckConstraints, (SqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+            {
+                DestinationTableName = "[ProjectBlobs]",
+                BatchSize = 10_000,
+            };
+            foreach (DataColumn column in rows.Columns)
+                bulk.ColumnMappings.Add(column.ColumnName, column.ColumnName);
+            await bulk.WriteToServerAsync(rows, ct);
+        }
+
         public override async Task InsertRangeEntriesAsync(PortalDbContext db, BuiltRange range, CancellationToken ct)
         {
             var connection = (SqlConnection)db.Database.GetDbConnection();

@@ -23,6 +23,7 @@ namespace Portal.Core.Features.Artifacts;
 /// </remarks>
 public sealed class CommitVersion(
     ArtifactWrites writes,
+    BulkInserts bulk,
     ProjectAccess access,
     IEnumerable<IVersionCommitObserver> observers,
     ILogger<CommitVersion> logger)
@@ -121,7 +122,7 @@ public sealed class CommitVersion(
         if (scope.UserIds.Count > 0)
         {
             var notYetHeld = await VersionQueries.NotYetHeldAsync(db, scope, ct);
-            db.ProjectBlobs.AddRange(notYetHeld.Select(d => new ProjectBlob { ProjectId = grant.Project.Id, Digest = d, Since = now }));
+            await bulk.InsertProjectBlobsAsync(db, grant.Project.Id, notYetHeld, now, ct);
         }
 
         var previousVersionId = latestAlias?.VersionId;

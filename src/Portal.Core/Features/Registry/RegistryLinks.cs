@@ -23,6 +23,7 @@ public sealed class RegistryLinks(
     RegistryCollections collections,
     ProjectAccess access,
     ArtifactWrites writes,
+    BulkInserts bulk,
     RegistryVersions versions,
     IEnumerable<IVersionCommitObserver> observers,
     ILogger<RegistryLinks> logger)
@@ -93,7 +94,7 @@ public sealed class RegistryLinks(
             await db.SaveChangesAsync(ct);
             // The collection holds the blobs of its versions, as a project holds those of its commits.
             var notYetHeld = await VersionQueries.NotYetHeldAsync(db, new VersionScope(version.Id, grant.Project.Id, []), ct);
-            db.ProjectBlobs.AddRange(notYetHeld.Select(d => new ProjectBlob { ProjectId = grant.Project.Id, Digest = d, Since = now }));
+            await bulk.InsertProjectBlobsAsync(db, grant.Project.Id, notYetHeld, now, ct);
             versionId = version.Id;
             committed = new CommittedVersion(grant.Project.Id, artifact.Id, version.Id, version.Index.Value, latest?.VersionId, grant.UserId);
             write.AfterCommit("the commit observers", token => NotifyAsync(committed, token));
