@@ -55,6 +55,9 @@ public sealed class TelemetryExportTests
             WorkerCount = 1,
             // Only the telemetry filter: no automatic retry, so the failing job fails once.
             FilterProvider = new JobFilterCollection { new JobTelemetryFilter() },
+            // Its own activator: the process-wide one may belong to another test's host, disposed by now, and a job's
+            // scope is begun even for a static method.
+            Activator = new JobActivator(),
         };
         using (new BackgroundJobServer(options, storage))
         {
