@@ -19,6 +19,7 @@ public static class OpenApi
         ["Promotions"] = "Protected aliases, promotion requests and their approvals.",
         ["Webhooks"] = "Webhooks and their deliveries.",
         ["Audit"] = "The tamper-evident audit log.",
+        ["Evidence"] = "Signed evidence packs for auditors and the public keys that verify them offline.",
         ["Validation and compare reports"] = "Validation rules and results, and compare reports of two versions.",
         ["Ingestion"] = "Server-side ingestion of browser uploads and references.",
         ["E-mail digests"] = "Subscriptions to periodic e-mail digests.",
