@@ -19,6 +19,7 @@ from .api import Api  # noqa: E402
 from .artifact import Artifact, ArtifactVersion  # noqa: E402
 from .config import Settings  # noqa: E402
 from .errors import PortalError  # noqa: E402
+from .evidence import verify_evidence  # noqa: E402
 from .manifest import ManifestEntry, manifest_digest  # noqa: E402
 from .run import Run, RunSummary, init  # noqa: E402
 
@@ -30,5 +31,5 @@ def log_evaluation(subject, eval_set, rows, scorers=None, name=None, project=Non
 
 __all__ = [
     "Api", "Artifact", "ArtifactVersion", "ManifestEntry", "PortalError", "Run", "RunSummary", "Settings",
-    "init", "log_evaluation", "manifest_digest", "__version__",
+    "init", "log_evaluation", "manifest_digest", "verify_evidence", "__version__",
 ]

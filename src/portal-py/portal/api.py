@@ -143,6 +143,21 @@ class Api:
             body["reason"] = reason
         return self._http.json("PUT", f"projects/{quote(version.project)}/artifacts/{quote(version.name)}/aliases/{quote(alias)}", body, idempotent=True)  # type: ignore[no-any-return]
 
+    def export_evidence(self, spec: str, path: str, at: Optional[str] = None, project: Optional[str] = None) -> str:
+        """Writes the signed evidence pack of ``spec`` (``index:v3``, or ``index:production`` with ``at`` =
+        ``"2026-03-03T14:00Z"`` for what the alias pointed at then) to ``path``; check it with
+        :func:`portal.verify_evidence`. Returns ``path``."""
+        slug = self._project(project)
+        params = {"alias": spec, "at": at} if at else {"version": spec}
+        response = self._http.open("GET", f"projects/{quote(slug)}/evidence" + query(**params), idempotent=True)
+        try:
+            with open(path, "wb") as out:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+        finally:
+            response.close()
+        return path
+
     def log_artifact(self, artifact: "Artifact", project: Optional[str] = None, aliases: Sequence[str] = (), workers: int = 8) -> ArtifactVersion:
         """Logs an artifact outside a run (as ``portal artifact put``): inside ``portal run exec`` it is recorded as
         produced by that run. Inside your own run, use :meth:`portal.Run.log_artifact` instead."""
