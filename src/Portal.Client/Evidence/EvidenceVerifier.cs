@@ -136,6 +136,8 @@ public static class EvidenceVerifier
         }
         if (signature is null || signature.Algorithm != EvidencePackFiles.Algorithm)
             return new EvidenceClaim(name, false, $"The signature's algorithm is not {EvidencePackFiles.Algorithm}.");
+        if (signature.Format != EvidencePackFiles.Format || signature.SignedFile != EvidencePackFiles.Checksums)
+            return new EvidenceClaim(name, false, $"signature.json is not a {EvidencePackFiles.Format} signature over {EvidencePackFiles.Checksums}.");
         var digest = Convert.ToHexStringLower(SHA256.HashData(checksums));
         if (!string.Equals(digest, signature.SignedDigest, StringComparison.Ordinal))
             return new EvidenceClaim(name, false, $"checksums.sha256 hashes to {digest}, not to the signed digest {signature.SignedDigest}: it changed after signing.");

@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence, Union
 from .manifest import ManifestEntry, manifest_digest
 
 ALGORITHM = "ECDSA-P256-SHA256"
+FORMAT = "portal-evidence-v1"
 EVIDENCE, AUDIT, CHECKSUMS, SIGNATURE = "evidence.json", "audit.json", "checksums.sha256", "signature.json"
 
 # NIST P-256 (FIPS 186-4, D.1.2.3).
@@ -188,6 +189,8 @@ def _signature(files: dict[str, bytes], keys: Optional[dict[str, bytes]]) -> Cla
     checksums = files[CHECKSUMS]
     if signature.get("algorithm") != ALGORITHM:
         return Claim(name, False, f"The signature's algorithm is not {ALGORITHM}.")
+    if signature.get("format") != FORMAT or signature.get("signedFile") != CHECKSUMS:
+        return Claim(name, False, f"signature.json is not a {FORMAT} signature over {CHECKSUMS}.")
     digest = hashlib.sha256(checksums).hexdigest()
     if digest != signature["signedDigest"]:
         return Claim(name, False, f"checksums.sha256 hashes to {digest}, not to the signed digest {signature['signedDigest']}: it changed after signing.")

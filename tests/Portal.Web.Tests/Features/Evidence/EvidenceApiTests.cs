@@ -244,6 +244,49 @@ public abstract class EvidenceApiTests(PortalApp app)
     }
 
     [SkippableFact]
+    public async Task Any_changed_byte_in_any_signed_file_of_a_pack_fails_verification()
+    {
+        app.SkipIfUnavailable();
+        var scene = await SetUpAsync();
+        using var viewer = new PortalClient(app.ClientWithToken(scene.Team.Viewer.Token));
+        var pack = await ExportAsync(viewer, scene.Team.Slug, version: "corpus:v0");
+        var keys = await PublishedKeysAsync();
+        Dictionary<string, byte[]> files;
+        using (var zip = new ZipArchive(new MemoryStream(pack), ZipArchiveMode.Read))
+        {
+            files = zip.Entries.ToDictionary(e => e.FullName, e =>
+            {
+                using var buffer = new MemoryStream();
+                using (var stream = e.Open())
+                    stream.CopyTo(buffer);
+                return buffer.ToArray();
+            });
+        }
+        // signature.json is not signed itself: its whitespace and its informative fields (signedAt) may change freely.
+        var names = files.Keys.Where(n => n != EvidencePackFiles.Signature).Order(StringComparer.Ordinal).ToArray();
+        var cases = CsCheck.Gen.Select(CsCheck.Gen.Int[0, names.Length - 1], CsCheck.Gen.Double[0, 1], CsCheck.Gen.Byte[1, 255]);
+        await SeededProperty.CheckAsync(cases, 60, async c =>
+        {
+            var (fileIndex, position, flip) = c;
+            var name = names[fileIndex];
+            var changed = files.ToDictionary(f => f.Key, f => f.Value.ToArray());
+            var offset = Math.Min((int)(position * changed[name].Length), changed[name].Length - 1);
+            changed[name][offset] ^= flip;
+            using var output = new MemoryStream();
+            using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var (file, bytes) in changed)
+                {
+                    using var entry = zip.CreateEntry(file).Open();
+                    entry.Write(bytes);
+                }
+            }
+            var verdict = await VerifyAsync(output.ToArray(), keys);
+            Assert.False(verdict.Passed, $"byte {offset} of {name} changed (xor {flip}) and the pack still verifies");
+        }, shrink: false);
+    }
+
+    [SkippableFact]
     public async Task Rotation_keeps_old_public_keys_so_older_packs_still_verify()
     {
         app.SkipIfUnavailable();
