@@ -5,6 +5,7 @@ using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Changes;
 using Portal.Web.Features.Evaluations;
+using Portal.Web.Features.Evidence;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
@@ -47,6 +48,7 @@ if (role.ServesWeb())
     app.MapPortalUi();
     app.MapPortalOpenApi();
     app.MapJobsDashboard();
+    app.MapEvidenceKeysDocument();
 
     var api = app.MapApiV1();
     api.MapAccessApi();
@@ -63,6 +65,7 @@ if (role.ServesWeb())
     api.MapEvaluationsApi();
     api.MapWebhooksApi();
     api.MapAuditApi();
+    api.MapEvidenceApi();
     api.MapValidationApi();
     api.MapIngestionsApi();
     api.MapReportsApi();
