@@ -42,9 +42,12 @@ public class AutomationRule
 
     public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>Whether the event is one this rule acts on (type and filter); the payload is the event's JSON.</summary>
+    /// <summary>
+    /// Whether the event is one this rule acts on: its type and filter, and not older than the rule (events still
+    /// waiting for the dispatcher when the rule was added happened before it).
+    /// </summary>
     public bool Matches(PortalEvent e, AutomationEventFacts facts) =>
-        Enabled && Trigger == e.Type && Trigger switch
+        Enabled && Trigger == e.Type && e.OccurredAt >= CreatedAt && Trigger switch
         {
             AutomationTriggers.VersionCommitted => ArtifactType is null || ArtifactType == facts.ArtifactType,
             AutomationTriggers.AliasMoved => AliasName is null || AliasName == facts.Alias,

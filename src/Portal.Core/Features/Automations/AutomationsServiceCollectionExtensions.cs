@@ -12,6 +12,7 @@ public static class AutomationsServiceCollectionExtensions
         services.AddScoped<Automations>();
         services.AddScoped<AutomationRunJob>();
         services.AddSingleton<IAutomationJobs, HangfireAutomationJobs>();
+        services.AddScoped<Data.IDemoDataContributor, DemoAutomations>();
         return services;
     }
 }
