@@ -21,6 +21,7 @@ using Portal.Core.Features.Webhooks;
 using Portal.Core.Features.Validation;
 using Portal.Core.Features.Ingestions;
 using Portal.Core.Features.Reports;
+using Portal.Core.Features.Automations;
 
 namespace Portal.Core;
 
@@ -42,6 +43,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPromotionsFeature();
         services.AddEvaluationsFeature();
         services.AddWebhooksFeature(configuration);
+        services.AddAutomationsFeature(configuration);
         services.AddAuditingFeature();
         services.AddEvidenceFeature();
         services.AddValidationFeature(configuration);

@@ -3,6 +3,7 @@ using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
+using Portal.Web.Features.Automations;
 using Portal.Web.Features.Changes;
 using Portal.Web.Features.Evaluations;
 using Portal.Web.Features.Evidence;
@@ -64,6 +65,7 @@ if (role.ServesWeb())
     api.MapPromotionsApi();
     api.MapEvaluationsApi();
     api.MapWebhooksApi();
+    api.MapAutomationsApi();
     api.MapAuditApi();
     api.MapEvidenceApi();
     api.MapValidationApi();

@@ -108,6 +108,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Evidence.EvidenceSigningKey> EvidenceSigningKeys => Set<Features.Evidence.EvidenceSigningKey>();
 
+    public DbSet<Features.Automations.AutomationRule> AutomationRules => Set<Features.Automations.AutomationRule>();
+
+    public DbSet<Features.Automations.AutomationRun> AutomationRuns => Set<Features.Automations.AutomationRun>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -68,6 +68,11 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["POST /api/v1/registry/collections/{name}/links"] = [HttpStatusCode.NotFound],
         ["DELETE /api/v1/registry/collections/{name}/links/{version}"] = [HttpStatusCode.NotFound],
         ["POST /api/v1/registry/collections/{name}/promotions"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/automations/"] = [HttpStatusCode.NotFound],
+        ["POST /api/v1/registry/collections/{name}/automations/"] = [HttpStatusCode.NotFound],
+        ["PATCH /api/v1/registry/collections/{name}/automations/{id:guid}"] = [HttpStatusCode.NotFound],
+        ["DELETE /api/v1/registry/collections/{name}/automations/{id:guid}"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/automations/{id:guid}/runs"] = [HttpStatusCode.NotFound],
     };
 
     /// <summary>Project writes a Viewer may make, and why.</summary>
@@ -333,6 +338,8 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             .ReadOkAsync<PromotionResponse>(HttpStatusCode.Created);
         var webhook = await (await admin.PostJsonAsync($"/api/v1/projects/{team.Slug}/webhooks", new CreateWebhookRequest("https://hooks.tests.local/portal")))
             .ReadOkAsync<WebhookResponse>(HttpStatusCode.Created);
+        var automation = await (await admin.PostJsonAsync($"/api/v1/projects/{team.Slug}/automations", new CreateAutomationRequest("compare", "version.committed", "compare")))
+            .ReadOkAsync<CreatedAutomationResponse>(HttpStatusCode.Created);
         var evaluation = await (await contributor.PostAsync($"/api/v1/projects/{team.Slug}/evaluations", new StringContent(
                 "{\"subject\":\"corpus:" + v2.Version + "\",\"evalSet\":\"corpus:" + v1.Version + "\",\"scorers\":[\"acc\"]}\n{\"id\":\"q-1\",\"scores\":{\"acc\":1}}\n",
                 Encoding.UTF8, "application/x-ndjson")))
@@ -366,6 +373,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             ["promotions.id"] = promotion.Id.ToString(),
             ["webhooks.id"] = webhook.Id.ToString(),
             ["evaluations.id"] = evaluation.Id.ToString(),
+            ["automations.id"] = automation.Rule.Id.ToString(),
             ["tokens.id"] = Guid.NewGuid().ToString(),
             ["reportId"] = report.Report.Id.ToString(),
             ["ingestionId"] = ingestion.Id.ToString(),
