@@ -62,6 +62,9 @@ public sealed class EvidencePagesTests : BunitContext, IAsyncLifetime, IClassFix
         Render<MudPopoverProvider>();
         var cut = Render<AliasAtTime>(p => p.Add(x => x.Slug, team.Slug).Add(x => x.Name, "corpus").Add(x => x.AliasNames, ["latest"])
             .AddCascadingValue(Task.FromResult(new AuthenticationState(team.Viewer.Principal))));
+        // The field starts at the current second, which may be before the commit's millisecond: ask about a minute on.
+        var moment = DateTimeOffset.UtcNow.AddMinutes(1).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        cut.Find("input[data-testid=alias-at-time-input], [data-testid=alias-at-time-input] input").Input(moment);
         await cut.Find("[data-testid=alias-at-ask]").ClickAsync(new());
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=alias-at-evidence]")));
         var href = cut.Find("[data-testid=alias-at-evidence]").GetAttribute("href")!;
