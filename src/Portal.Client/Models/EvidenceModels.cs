@@ -9,6 +9,7 @@ public static class EvidencePackFiles
     public const string Evidence = "evidence.json";
     public const string Audit = "audit.json";
     public const string Html = "evidence.html";
+    public const string Pdf = "evidence.pdf";
     public const string Checksums = "checksums.sha256";
     public const string Signature = "signature.json";
     public const string ManifestsFolder = "manifests/";

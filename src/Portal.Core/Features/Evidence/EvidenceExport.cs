@@ -112,6 +112,11 @@ public sealed class EvidenceExport(IDbContextFactory<PortalDbContext> dbFactory,
                 EvidenceHtml.Write(document, audit, writer);
                 await writer.FlushAsync(ct);
             });
+            using (var pdf = new MemoryStream())
+            {
+                if (EvidencePdf.TryWrite(document, audit, pdf))
+                    await WriteEntryAsync(zip, EvidencePackFiles.Pdf, checksums, s => s.WriteAsync(pdf.GetBuffer().AsMemory(0, (int)pdf.Length), ct).AsTask());
+            }
             foreach (var version in versions.Where(v => v.Manifest is not null))
                 await WriteEntryAsync(zip, version.Manifest!, checksums, s => WriteManifestAsync(db, version.Id, s, ct));
 

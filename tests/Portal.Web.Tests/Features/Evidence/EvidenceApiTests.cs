@@ -149,6 +149,11 @@ public abstract class EvidenceApiTests(PortalApp app)
         Assert.Contains(audit.Records, r => r.Action == "artifact_version.committed" && r.TargetId == scene.CorpusV0.ToString());
         Assert.All(audit.Records, r => Assert.True(r.Sequence <= audit.ChainHead.Sequence));
 
+        // The PDF is made wherever PDFsharp finds a font (Debian's DejaVu or Liberation fonts).
+        if (File.Exists("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+            Assert.StartsWith("%PDF-", files[EvidencePackFiles.Pdf], StringComparison.Ordinal);
+        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"evidence-test-{app.Provider}.zip"), pack);
+
         var html = files[EvidencePackFiles.Html];
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.Contains("prep &lt;b&gt;chunking&lt;/b&gt;", html, StringComparison.Ordinal);
