@@ -101,6 +101,7 @@ public static class PortalCli
             AutomationCommand.Create(cli),
             EvalCommand.Create(cli),
             AuditCommand.Create(cli),
+            EvidenceCommand.Create(cli),
             CompletionCommand.Create(cli),
         };
         // The completion scripts pass the whole line, "portal …" included, whatever this process is called

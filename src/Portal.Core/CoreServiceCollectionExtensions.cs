@@ -9,6 +9,7 @@ using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Registry;
 using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Evidence;
 using Portal.Core.Features.Home;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
@@ -44,6 +45,7 @@ public static class CoreServiceCollectionExtensions
         services.AddWebhooksFeature(configuration);
         services.AddAutomationsFeature(configuration);
         services.AddAuditingFeature();
+        services.AddEvidenceFeature();
         services.AddValidationFeature(configuration);
         services.AddIngestionsFeature(configuration);
         services.AddReportsFeature(configuration);

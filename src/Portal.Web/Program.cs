@@ -6,6 +6,7 @@ using Portal.Web.Features.Auditing;
 using Portal.Web.Features.Automations;
 using Portal.Web.Features.Changes;
 using Portal.Web.Features.Evaluations;
+using Portal.Web.Features.Evidence;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
@@ -48,6 +49,7 @@ if (role.ServesWeb())
     app.MapPortalUi();
     app.MapPortalOpenApi();
     app.MapJobsDashboard();
+    app.MapEvidenceKeysDocument();
 
     var api = app.MapApiV1();
     api.MapAccessApi();
@@ -65,6 +67,7 @@ if (role.ServesWeb())
     api.MapWebhooksApi();
     api.MapAutomationsApi();
     api.MapAuditApi();
+    api.MapEvidenceApi();
     api.MapValidationApi();
     api.MapIngestionsApi();
     api.MapReportsApi();

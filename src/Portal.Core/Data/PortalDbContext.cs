@@ -106,6 +106,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Evaluations.EvaluationScore> EvaluationScores => Set<Features.Evaluations.EvaluationScore>();
 
+    public DbSet<Features.Evidence.EvidenceSigningKey> EvidenceSigningKeys => Set<Features.Evidence.EvidenceSigningKey>();
+
     public DbSet<Features.Automations.AutomationRule> AutomationRules => Set<Features.Automations.AutomationRule>();
 
     public DbSet<Features.Automations.AutomationRun> AutomationRuns => Set<Features.Automations.AutomationRun>();

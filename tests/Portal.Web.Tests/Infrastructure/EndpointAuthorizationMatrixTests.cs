@@ -53,6 +53,8 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["POST /api/v1/audit/verify"] = [HttpStatusCode.Forbidden], // site admins
         ["GET /api/v1/admin/maintenance/runs"] = [HttpStatusCode.Forbidden], // site admins
         ["POST /api/v1/admin/maintenance/jobs/{job}/run"] = [HttpStatusCode.Forbidden],
+        ["GET /api/v1/admin/evidence-keys"] = [HttpStatusCode.OK], // public keys only, also served anonymously
+        ["POST /api/v1/admin/evidence-keys/rotate"] = [HttpStatusCode.Forbidden], // site admins
         // The registry is site-wide: every signed-in user reads collections and may create one; the sample name is an
         // ordinary project's artifact, not a collection, so the collection routes answer 404. The roles inside a
         // collection are checked by RegistryApiTests.
@@ -87,6 +89,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
     private static readonly HashSet<string> Anonymous =
     [
         "GET /healthz", "GET /openapi/{documentName}.json",
+        "GET /.well-known/portal-evidence-keys.json", // auditors verify packs without an account
     ];
 
     private sealed record Seed(TestProject Team, TestUser Outsider, Dictionary<string, string> Values);
