@@ -180,7 +180,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)");
+                        .HasColumnType("nvarchar(100)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
@@ -319,7 +320,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ArtifactId")
                         .HasColumnType("uniqueidentifier");
@@ -368,7 +370,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<int>("NextVersionIndex")
                         .IsConcurrencyToken()
@@ -406,7 +409,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("datetimeoffset");
@@ -534,7 +538,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("FirstPath")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Folders")
                         .HasMaxLength(4000)
@@ -628,7 +633,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Ref")
                         .HasMaxLength(2048)
@@ -1020,7 +1026,8 @@ namespace Portal.Migrations.SqlServer.Migrations
 
                     b.Property<string>("Name")
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uniqueidentifier");
@@ -1198,7 +1205,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("ArtifactName")
                         .IsRequired()
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("ArtifactType")
                         .HasMaxLength(64)
@@ -1310,7 +1318,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
@@ -1467,7 +1476,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Problem")
                         .IsRequired()
@@ -1507,13 +1517,15 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
+                        .HasColumnType("nvarchar(200)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(64)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(64)");
+                        .HasColumnType("varchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.HasKey("Id");
 
@@ -1593,7 +1605,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("ApproverRole")
                         .IsRequired()
@@ -1629,7 +1642,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("RequiredSourceAlias")
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("datetimeoffset");
@@ -1656,7 +1670,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset?>("AppliedAt")
                         .HasColumnType("datetimeoffset");
@@ -1938,7 +1953,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
+                        .HasColumnType("nvarchar(200)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uniqueidentifier");
@@ -1979,7 +1995,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Key")
                         .IsRequired()
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset>("LoggedAt")
                         .HasColumnType("datetimeoffset");
@@ -2036,7 +2053,8 @@ namespace Portal.Migrations.SqlServer.Migrations
 
                     b.Property<string>("Path")
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Severity")
                         .IsRequired()

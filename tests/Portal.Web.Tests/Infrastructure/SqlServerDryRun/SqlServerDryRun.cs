@@ -107,7 +107,7 @@ public sealed class SqlServerDryRun
     {
         var text = Regex.Replace(sql, @"\s+", " ").Trim();
         text = Regex.Replace(text, @"@[A-Za-z_][A-Za-z0-9_]*", "@p");
-        text = Regex.Replace(text, @"@p(\s*,\s*@p)+", "@p, …");
+        text = Regex.Replace(text, @"\(\s*@p(\s*,\s*@p)*\s*\)", "(@p, …)");
         return text;
     }
 
