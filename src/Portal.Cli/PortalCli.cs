@@ -100,6 +100,7 @@ public static class PortalCli
             RegistryCommand.Create(cli),
             EvalCommand.Create(cli),
             AuditCommand.Create(cli),
+            EvidenceCommand.Create(cli),
             CompletionCommand.Create(cli),
         };
         // The completion scripts pass the whole line, "portal …" included, whatever this process is called

@@ -152,4 +152,9 @@ public static class ErrorCodes
     public const string EvaluationTooLarge = "evaluation_too_large";
     public const string EvaluationsNotComparable = "evaluations_not_comparable";
     public const string MetricNotFound = "metric_not_found";
+
+    // Automations: rules on events with actions.
+    public const string AutomationNotFound = "automation_not_found";
+    public const string AutomationInvalid = "automation_invalid";
+    public const string AutomationUrlRefused = "automation_url_refused";
 }

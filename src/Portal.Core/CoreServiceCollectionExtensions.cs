@@ -9,6 +9,7 @@ using Portal.Core.Features.Lineage;
 using Portal.Core.Features.Registry;
 using Portal.Core.Features.Maintenance;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Evidence;
 using Portal.Core.Features.Home;
 using Portal.Core.Features.Notifications;
 using Portal.Core.Features.Projects;
@@ -20,6 +21,7 @@ using Portal.Core.Features.Webhooks;
 using Portal.Core.Features.Validation;
 using Portal.Core.Features.Ingestions;
 using Portal.Core.Features.Reports;
+using Portal.Core.Features.Automations;
 
 namespace Portal.Core;
 
@@ -41,7 +43,9 @@ public static class CoreServiceCollectionExtensions
         services.AddPromotionsFeature();
         services.AddEvaluationsFeature();
         services.AddWebhooksFeature(configuration);
+        services.AddAutomationsFeature(configuration);
         services.AddAuditingFeature();
+        services.AddEvidenceFeature();
         services.AddValidationFeature(configuration);
         services.AddIngestionsFeature(configuration);
         services.AddReportsFeature(configuration);

@@ -3,8 +3,10 @@ using Portal.Web.Components;
 using Portal.Web.Features.Access;
 using Portal.Web.Features.Artifacts;
 using Portal.Web.Features.Auditing;
+using Portal.Web.Features.Automations;
 using Portal.Web.Features.Changes;
 using Portal.Web.Features.Evaluations;
+using Portal.Web.Features.Evidence;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Ingestions;
 using Portal.Web.Features.Lineage;
@@ -50,6 +52,7 @@ if (role.ServesWeb())
     app.MapPortalUi();
     app.MapPortalOpenApi();
     app.MapJobsDashboard();
+    app.MapEvidenceKeysDocument();
 
     var api = app.MapApiV1();
     api.MapAccessApi();
@@ -65,7 +68,9 @@ if (role.ServesWeb())
     api.MapPromotionsApi();
     api.MapEvaluationsApi();
     api.MapWebhooksApi();
+    api.MapAutomationsApi();
     api.MapAuditApi();
+    api.MapEvidenceApi();
     api.MapValidationApi();
     api.MapIngestionsApi();
     api.MapReportsApi();

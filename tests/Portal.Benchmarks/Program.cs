@@ -20,6 +20,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>(StringComparer.
     ["changes"] = ChangeFeedScenario.RunAsync,
     ["registry-link"] = RegistryScenarios.Link100kAsync,
     ["evaluations"] = EvaluationScenarios.RunAsync,
+    ["evidence"] = EvidenceScenarios.RunAsync,
 };
 
 var wanted = args.Length == 0 ? "all" : args[0];

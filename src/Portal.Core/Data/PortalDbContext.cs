@@ -106,6 +106,12 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Evaluations.EvaluationScore> EvaluationScores => Set<Features.Evaluations.EvaluationScore>();
 
+    public DbSet<Features.Evidence.EvidenceSigningKey> EvidenceSigningKeys => Set<Features.Evidence.EvidenceSigningKey>();
+
+    public DbSet<Features.Automations.AutomationRule> AutomationRules => Set<Features.Automations.AutomationRule>();
+
+    public DbSet<Features.Automations.AutomationRun> AutomationRuns => Set<Features.Automations.AutomationRun>();
+
     /// <summary>
     /// Collation of identifier columns on SQL Server, whose default collation ignores case: binary (so case- and
     /// accent-sensitive, ordered by code point as SQLite and PostgreSQL's C order do), UTF-8 for <c>varchar</c>.

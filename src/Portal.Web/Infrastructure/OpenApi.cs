@@ -22,6 +22,10 @@ public static class OpenApi
         ["Validation and compare reports"] = "Validation rules and results, and compare reports of two versions.",
         ["Ingestion"] = "Server-side ingestion of browser uploads and references.",
         ["E-mail digests"] = "Subscriptions to periodic e-mail digests.",
+        ["Registry"] = "Site-wide collections that link committed versions from projects, with their aliases and cards.",
+        ["Evaluations"] = "Scores of a version on a pinned eval-set version: logging, matrix, comparison and attribution.",
+        ["Evidence"] = "Signed evidence packs of a version for auditors, and the keys that sign them.",
+        ["Automations"] = "Rules that act on events (version committed or linked, alias moved) and their runs.",
         ["Maintenance"] = "Retention policies and maintenance jobs (site admins).",
     };
 

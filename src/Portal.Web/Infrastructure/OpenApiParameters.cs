@@ -85,6 +85,9 @@ public static class OpenApiParameters
         [("ChangeFeed", "continuation")] = "The cursor of the last record received; the feed resumes after it. Omit to start at the beginning.",
         [("CompareEvaluationExamples", "before")] = "The earlier evaluation's id (a GUID).",
         [("AttributeEvaluationChange", "before")] = "The earlier evaluation's id (a GUID).",
+        [("ExportEvidence", "version")] = "The version the pack is about: its id, artifact:vN, artifact:alias or artifact:manifest-digest (or give alias and at instead).",
+        [("ExportEvidence", "alias")] = "artifact:alias: the pack is about the version this alias pointed at at the time given by at.",
+        [("ExportEvidence", "at")] = "With alias: the time (ISO 8601, e.g. 2026-03-03T14:00Z) at which the alias is resolved; default now.",
         [("CompareEvaluationExamples", "limit")] = "The most examples to list each way (worse, better); default 50, at most 1,000.",
     };
 

@@ -58,6 +58,14 @@ public abstract class DemoDataTests(PortalApp app)
         var gate = Assert.Single(detail.Checks, c => c.Name == Portal.Core.Features.Promotions.PromotionChecks.Evaluation);
         Assert.Contains("recall@5 = ", gate.Summary, StringComparison.Ordinal);
         Assert.Contains("on golden:v1", gate.Summary, StringComparison.Ordinal);
+
+        // The collection's automation: version linked → compare, with one run for the second link.
+        var collection = await db.Projects.SingleAsync(p => p.Slug == Portal.Core.Features.Registry.DemoRegistry.CollectionName);
+        var rule = await db.AutomationRules.SingleAsync(r => r.ProjectId == collection.Id);
+        Assert.Equal(("version.linked", "compare"), (rule.Trigger, rule.Action));
+        var run = await db.AutomationRuns.SingleAsync(r => r.RuleId == rule.Id);
+        Assert.Equal(Portal.Core.Features.Automations.AutomationOutcome.Succeeded, run.Outcome);
+        Assert.Contains("support-retriever:v0 → support-retriever:v1", run.Message, StringComparison.Ordinal);
     }
 }
 

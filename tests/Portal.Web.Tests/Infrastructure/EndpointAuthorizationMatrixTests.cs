@@ -53,6 +53,8 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["POST /api/v1/audit/verify"] = [HttpStatusCode.Forbidden], // site admins
         ["GET /api/v1/admin/maintenance/runs"] = [HttpStatusCode.Forbidden], // site admins
         ["POST /api/v1/admin/maintenance/jobs/{job}/run"] = [HttpStatusCode.Forbidden],
+        ["GET /api/v1/admin/evidence-keys"] = [HttpStatusCode.OK], // public keys only, also served anonymously
+        ["POST /api/v1/admin/evidence-keys/rotate"] = [HttpStatusCode.Forbidden], // site admins
         // The registry is site-wide: every signed-in user reads collections and may create one; the sample name is an
         // ordinary project's artifact, not a collection, so the collection routes answer 404. The roles inside a
         // collection are checked by RegistryApiTests.
@@ -66,6 +68,11 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
         ["POST /api/v1/registry/collections/{name}/links"] = [HttpStatusCode.NotFound],
         ["DELETE /api/v1/registry/collections/{name}/links/{version}"] = [HttpStatusCode.NotFound],
         ["POST /api/v1/registry/collections/{name}/promotions"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/automations/"] = [HttpStatusCode.NotFound],
+        ["POST /api/v1/registry/collections/{name}/automations/"] = [HttpStatusCode.NotFound],
+        ["PATCH /api/v1/registry/collections/{name}/automations/{id:guid}"] = [HttpStatusCode.NotFound],
+        ["DELETE /api/v1/registry/collections/{name}/automations/{id:guid}"] = [HttpStatusCode.NotFound],
+        ["GET /api/v1/registry/collections/{name}/automations/{id:guid}/runs"] = [HttpStatusCode.NotFound],
     };
 
     /// <summary>Project writes a Viewer may make, and why.</summary>
@@ -82,6 +89,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
     private static readonly HashSet<string> Anonymous =
     [
         "GET /healthz", "GET /openapi/{documentName}.json",
+        "GET /.well-known/portal-evidence-keys.json", // auditors verify packs without an account
     ];
 
     private sealed record Seed(TestProject Team, TestUser Outsider, Dictionary<string, string> Values);
@@ -330,6 +338,8 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             .ReadOkAsync<PromotionResponse>(HttpStatusCode.Created);
         var webhook = await (await admin.PostJsonAsync($"/api/v1/projects/{team.Slug}/webhooks", new CreateWebhookRequest("https://hooks.tests.local/portal")))
             .ReadOkAsync<WebhookResponse>(HttpStatusCode.Created);
+        var automation = await (await admin.PostJsonAsync($"/api/v1/projects/{team.Slug}/automations", new CreateAutomationRequest("compare", "version.committed", "compare")))
+            .ReadOkAsync<CreatedAutomationResponse>(HttpStatusCode.Created);
         var evaluation = await (await contributor.PostAsync($"/api/v1/projects/{team.Slug}/evaluations", new StringContent(
                 "{\"subject\":\"corpus:" + v2.Version + "\",\"evalSet\":\"corpus:" + v1.Version + "\",\"scorers\":[\"acc\"]}\n{\"id\":\"q-1\",\"scores\":{\"acc\":1}}\n",
                 Encoding.UTF8, "application/x-ndjson")))
@@ -363,6 +373,7 @@ public abstract class EndpointAuthorizationMatrixTests(PortalApp app)
             ["promotions.id"] = promotion.Id.ToString(),
             ["webhooks.id"] = webhook.Id.ToString(),
             ["evaluations.id"] = evaluation.Id.ToString(),
+            ["automations.id"] = automation.Rule.Id.ToString(),
             ["tokens.id"] = Guid.NewGuid().ToString(),
             ["reportId"] = report.Report.Id.ToString(),
             ["ingestionId"] = ingestion.Id.ToString(),

@@ -39,12 +39,13 @@ public static class PortalEventTypes
     public const string ValidationFinished = "validation.finished";
     public const string CompareReportFinished = "compare_report.finished";
     public const string VersionRetired = "version.retired";
+    public const string VersionLinked = "version.linked";
 
     public static readonly IReadOnlyList<string> All =
     [
         VersionCommitted, AliasMoved, PromotionRequested, PromotionApproved, PromotionRejected, PromotionApplied,
         ValidationFinished, CompareReportFinished,
-        VersionRetired,
+        VersionRetired, VersionLinked,
     ];
 }
 

@@ -7,6 +7,7 @@ using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
 using Portal.Core.Features.Auditing;
+using Portal.Core.Features.Events;
 using Portal.Core.Features.Projects;
 
 namespace Portal.Core.Features.Registry;
@@ -88,6 +89,14 @@ public sealed class RegistryLinks(
                 Comment = string.IsNullOrEmpty(comment) ? null : comment,
             });
             ArtifactEvents.RaiseVersionCommitted(db, grant.Project.Id, artifact, version, latest?.VersionId, grant.UserId, now);
+            db.Raise(grant.Project.Id, PortalEventTypes.VersionLinked, new
+            {
+                collection = name,
+                version = new { id = version.Id, version = ArtifactNames.FormatIndex(version.Index.Value), digest = version.ManifestDigest },
+                previousVersionId = latest?.VersionId,
+                source = new { project = source.Grant.Project.Slug, label = source.Label, versionId = source.Version.Id },
+                actor = new { id = grant.UserId },
+            }, now);
             AliasMoves.Move(db, artifact.Id, latest, ArtifactNames.Latest, version.Id, grant.UserId, now, "link");
             db.Record(now, grant.UserId, grant.Project.Id, "registry.version_linked", "artifact_version", version.Id.ToString(),
                 after: new { collection = name, version = ArtifactNames.FormatIndex(version.Index.Value), source = source.Label, sourceVersionId = source.Version.Id, version.ManifestDigest });

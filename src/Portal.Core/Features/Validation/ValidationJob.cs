@@ -44,6 +44,19 @@ public sealed class ValidationJob(IDbContextFactory<PortalDbContext> dbFactory, 
         return true;
     }
 
+    /// <summary>
+    /// Validates again: a finished result goes back to queued, a queued or running one is left to finish, a missing one is
+    /// created; returns whether a job should be queued (the validation is unfinished).
+    /// </summary>
+    public static async Task<bool> RequeueAsync(PortalDbContext db, Guid versionId, Guid projectId, DateTimeOffset now, CancellationToken ct)
+    {
+        var requeued = await db.VersionValidations
+            .Where(v => v.VersionId == versionId && (v.State == BackgroundJobState.Passed || v.State == BackgroundJobState.Failed))
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, BackgroundJobState.Queued).SetProperty(v => v.QueuedAt, now)
+                .SetProperty(v => v.ClaimId, (Guid?)null).SetProperty(v => v.BytesDone, 0L).SetProperty(v => v.Summary, "Waiting for a worker."), ct);
+        return requeued > 0 || await EnsureQueuedAsync(db, versionId, projectId, now, ct);
+    }
+
     public async Task ExecuteAsync(Guid versionId, CancellationToken ct)
     {
         var claim = Guid.NewGuid();

@@ -43,12 +43,7 @@ public sealed class VersionValidations(IDbContextFactory<PortalDbContext> dbFact
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await VersionFiles.RequireCommittedVersionAsync(db, grant.Project.Id, versionId, ct);
         var now = clock.GetUtcNow();
-        // A finished result goes back to queued; a queued or running one is left to finish.
-        var requeued = await db.VersionValidations
-            .Where(v => v.VersionId == versionId && (v.State == BackgroundJobState.Passed || v.State == BackgroundJobState.Failed))
-            .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, BackgroundJobState.Queued).SetProperty(v => v.QueuedAt, now)
-                .SetProperty(v => v.ClaimId, (Guid?)null).SetProperty(v => v.BytesDone, 0L).SetProperty(v => v.Summary, "Waiting for a worker."), ct);
-        var unfinished = requeued > 0 || await ValidationJob.EnsureQueuedAsync(db, versionId, grant.Project.Id, now, ct);
+        var unfinished = await ValidationJob.RequeueAsync(db, versionId, grant.Project.Id, now, ct);
         if (unfinished)
         {
             db.Record(now, grant.UserId, grant.Project.Id, "version_validation.requested", "artifact_version", versionId.ToString());

@@ -1,20 +1,28 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Data;
+using Portal.Core.Features.Automations;
 
 namespace Portal.Core.Features.Webhooks;
 
 /// <summary>
 /// The recurring job that fans outbox events out to webhooks: each undispatched event gets one delivery per enabled
-/// webhook of its project that wants its type, and is then marked dispatched. It also queues again deliveries whose
+/// webhook of its project that wants its type, and one run per matching automation rule, and is then marked dispatched. It also queues again deliveries whose
 /// attempt is overdue (a job lost with in-memory job storage, or a worker that died mid-attempt).
 /// </summary>
 /// <remarks>
 /// Idempotent: the unique (event, webhook) key allows one delivery per pair, so a dispatcher running twice at once
 /// loses its save and starts over on fresh state instead of sending an event twice.
 /// </remarks>
-public sealed class WebhookDispatcher(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider clock, IWebhookJobs jobs, ILogger<WebhookDispatcher> logger)
+public sealed class WebhookDispatcher(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    TimeProvider clock,
+    IWebhookJobs jobs,
+    IAutomationJobs automationJobs,
+    IOptionsMonitor<AutomationOptions> automationOptions,
+    ILogger<WebhookDispatcher> logger)
 {
     public const string RecurringJobId = "webhooks-dispatch";
     private const int BatchSize = 200;
@@ -33,9 +41,11 @@ public sealed class WebhookDispatcher(IDbContextFactory<PortalDbContext> dbFacto
                 var batch = await DispatchBatchAsync(ct);
                 if (batch is null)
                     break;
-                created += batch.Count;
-                foreach (var id in batch)
+                created += batch.Value.Deliveries.Count;
+                foreach (var id in batch.Value.Deliveries)
                     jobs.Enqueue(id);
+                foreach (var id in batch.Value.Runs)
+                    automationJobs.Enqueue(id);
             }
             catch (DbUpdateException ex) when (++conflicts < 5)
             {
@@ -50,7 +60,7 @@ public sealed class WebhookDispatcher(IDbContextFactory<PortalDbContext> dbFacto
     }
 
     /// <summary>One batch of events; null when none was waiting.</summary>
-    private async Task<List<long>?> DispatchBatchAsync(CancellationToken ct)
+    private async Task<(List<long> Deliveries, List<long> Runs)?> DispatchBatchAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var events = await db.PortalEvents.Where(e => e.DispatchedAt == null).OrderBy(e => e.Id).Take(BatchSize).ToListAsync(ct);
@@ -84,8 +94,9 @@ public sealed class WebhookDispatcher(IDbContextFactory<PortalDbContext> dbFacto
         }
 
         db.WebhookDeliveries.AddRange(deliveries);
+        var runs = await AutomationDispatch.AddRunsAsync(db, events, now, automationOptions.CurrentValue.MaxRunsPerHour, ct);
         await db.SaveChangesAsync(ct);
-        return deliveries.Select(d => d.Id).ToList();
+        return (deliveries.Select(d => d.Id).ToList(), runs.Select(r => r.Id).ToList());
     }
 
     private async Task<int> RequeueOverdueAsync(CancellationToken ct)
@@ -98,6 +109,9 @@ public sealed class WebhookDispatcher(IDbContextFactory<PortalDbContext> dbFacto
             .OrderBy(d => d.NextAttemptAt).Select(d => d.Id).Take(500).ToListAsync(ct);
         foreach (var id in ids)
             jobs.Enqueue(id);
-        return ids.Count;
+        var runs = await AutomationDispatch.OverdueQuery(db, cutoff).ToListAsync(ct);
+        foreach (var id in runs)
+            automationJobs.Enqueue(id);
+        return ids.Count + runs.Count;
     }
 }

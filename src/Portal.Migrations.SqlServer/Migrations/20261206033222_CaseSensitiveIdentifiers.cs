@@ -177,6 +177,29 @@ namespace Portal.Migrations.SqlServer.Migrations
 
             migrationBuilder.AlterColumn<string>(
                 name: "Name",
+                table: "AutomationRules",
+                type: "nvarchar(200)",
+                maxLength: 200,
+                nullable: false,
+                collation: "Latin1_General_100_BIN2_UTF8",
+                oldClrType: typeof(string),
+                oldType: "nvarchar(200)",
+                oldMaxLength: 200);
+
+            migrationBuilder.AlterColumn<string>(
+                name: "AliasName",
+                table: "AutomationRules",
+                type: "nvarchar(128)",
+                maxLength: 128,
+                nullable: true,
+                collation: "Latin1_General_100_BIN2_UTF8",
+                oldClrType: typeof(string),
+                oldType: "nvarchar(128)",
+                oldMaxLength: 128,
+                oldNullable: true);
+
+            migrationBuilder.AlterColumn<string>(
+                name: "Name",
                 table: "Artifacts",
                 type: "varchar(128)",
                 unicode: false,
@@ -385,6 +408,29 @@ namespace Portal.Migrations.SqlServer.Migrations
             migrationBuilder.AlterColumn<string>(
                 name: "Name",
                 table: "Evaluations",
+                type: "nvarchar(128)",
+                maxLength: 128,
+                nullable: true,
+                oldClrType: typeof(string),
+                oldType: "nvarchar(128)",
+                oldMaxLength: 128,
+                oldNullable: true,
+                oldCollation: "Latin1_General_100_BIN2_UTF8");
+
+            migrationBuilder.AlterColumn<string>(
+                name: "Name",
+                table: "AutomationRules",
+                type: "nvarchar(200)",
+                maxLength: 200,
+                nullable: false,
+                oldClrType: typeof(string),
+                oldType: "nvarchar(200)",
+                oldMaxLength: 200,
+                oldCollation: "Latin1_General_100_BIN2_UTF8");
+
+            migrationBuilder.AlterColumn<string>(
+                name: "AliasName",
+                table: "AutomationRules",
                 type: "nvarchar(128)",
                 maxLength: 128,
                 nullable: true,
