@@ -98,6 +98,7 @@ public static class PortalCli
             ArtifactCommand.Create(cli),
             PromotionCommand.Create(cli),
             RegistryCommand.Create(cli),
+            AutomationCommand.Create(cli),
             EvalCommand.Create(cli),
             AuditCommand.Create(cli),
             EvidenceCommand.Create(cli),

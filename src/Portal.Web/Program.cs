@@ -21,6 +21,9 @@ using Portal.Web.Features.Validation;
 using Portal.Web.Features.Reports;
 using Portal.Web.Infrastructure;
 
+if (SqlServerDbaScript.IsCommand(args))
+    return SqlServerDbaScript.Run(args, Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPortalCore(builder.Configuration);

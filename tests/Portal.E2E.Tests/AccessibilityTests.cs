@@ -55,6 +55,7 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
             $"/projects/{slug}/settings/validation",
             $"/projects/{slug}/settings/reports",
             $"/projects/{slug}/webhooks",
+            $"/projects/{slug}/automations",
             "/approvals",
             "/",
             $"/projects/{slug}/promotions/{demo.PromotionId}",
@@ -78,6 +79,8 @@ public sealed class AccessibilityTests(AccessibilityTests.SeededBrowserApp brows
         await BrowserApp.ScreenshotAsync(page, $"90-a11y-version-{name}");
         await BrowserApp.GotoInteractiveAsync(page, "/audit");
         await BrowserApp.ScreenshotAsync(page, $"91-a11y-audit-{name}");
+        await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}/automations");
+        await BrowserApp.ScreenshotAsync(page, $"92-a11y-automations-{name}");
         await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}/artifacts/reviews/evaluations");
         await BrowserApp.ScreenshotAsync(page, $"94-evaluation-matrix-{name}");
         await BrowserApp.GotoInteractiveAsync(page, $"/projects/{slug}/evaluations/compare?before={demo.EvaluationBefore}&after={demo.EvaluationAfter}");

@@ -37,6 +37,12 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Serve on a real Kestrel server on 127.0.0.1 (for browsers and the CLI) instead of the in-memory test server.</summary>
     protected virtual bool RunsOnKestrel => false;
 
+    /// <summary>
+    /// Extra configuration of every <see cref="PortalDbContext"/> the portal creates (applied after the provider's own),
+    /// set before the host is built; the SQL Server dry run attaches its recorders here.
+    /// </summary>
+    public Action<Microsoft.EntityFrameworkCore.DbContextOptionsBuilder>? ConfigureDatabase { get; set; }
+
     /// <summary>Extra settings a fixture wants (on top of the test defaults).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -112,6 +118,8 @@ public abstract class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (key, value) in Settings)
             settings[key] = value;
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        if (ConfigureDatabase is { } configureDatabase)
+            builder.ConfigureServices(services => services.ConfigureDbContext<PortalDbContext>(configureDatabase));
     }
 
     public HttpClient ClientWithToken(string token)

@@ -112,11 +112,40 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<Features.Automations.AutomationRun> AutomationRuns => Set<Features.Automations.AutomationRun>();
 
+    /// <summary>
+    /// Collation of identifier columns on SQL Server, whose default collation ignores case: binary (so case- and
+    /// accent-sensitive, ordered by code point as SQLite and PostgreSQL's C order do), UTF-8 for <c>varchar</c>.
+    /// </summary>
+    public const string CaseSensitiveCollation = "Latin1_General_100_BIN2_UTF8";
+
+    /// <summary>Names of the portal's identifier columns: slugs, names, aliases, paths and keys.</summary>
+    public static readonly IReadOnlySet<string> IdentifierColumns = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Slug", "Name", "AliasName", "RequiredSourceAlias", "ArtifactName", "Path", "FirstPath", "Key",
+    };
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
         builder.Entity<PortalUser>().Property(u => u.DisplayName).HasMaxLength(200);
+
+        if (Database.Provider() == DatabaseProvider.SqlServer)
+        {
+            // SQLite and PostgreSQL compare text by code point; SQL Server's default collation would make 'Corpus'
+            // and 'corpus' one artifact. The portal's own identifiers get a binary collation (ASP.NET Identity's
+            // tables compare normalised values and keep the default).
+            foreach (var entity in builder.Model.GetEntityTypes())
+            {
+                if (entity.ClrType.Namespace?.StartsWith("Portal.Core.Features", StringComparison.Ordinal) != true)
+                    continue;
+                foreach (var property in entity.GetDeclaredProperties())
+                {
+                    if (property.ClrType == typeof(string) && IdentifierColumns.Contains(property.Name))
+                        property.SetCollation(CaseSensitiveCollation);
+                }
+            }
+        }
 
         if (Database.Provider() == DatabaseProvider.Sqlite)
         {

@@ -180,7 +180,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)");
+                        .HasColumnType("nvarchar(100)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
@@ -319,7 +320,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ArtifactId")
                         .HasColumnType("uniqueidentifier");
@@ -368,7 +370,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<int>("NextVersionIndex")
                         .IsConcurrencyToken()
@@ -406,7 +409,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("datetimeoffset");
@@ -534,7 +538,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("FirstPath")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Folders")
                         .HasMaxLength(4000)
@@ -628,7 +633,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Ref")
                         .HasMaxLength(2048)
@@ -930,7 +936,8 @@ namespace Portal.Migrations.SqlServer.Migrations
 
                     b.Property<string>("AliasName")
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("ArtifactType")
                         .HasMaxLength(64)
@@ -949,7 +956,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
+                        .HasColumnType("nvarchar(200)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uniqueidentifier");
@@ -1139,7 +1147,8 @@ namespace Portal.Migrations.SqlServer.Migrations
 
                     b.Property<string>("Name")
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uniqueidentifier");
@@ -1353,7 +1362,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("ArtifactName")
                         .IsRequired()
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("ArtifactType")
                         .HasMaxLength(64)
@@ -1465,7 +1475,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
@@ -1622,7 +1633,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Problem")
                         .IsRequired()
@@ -1662,13 +1674,15 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
+                        .HasColumnType("nvarchar(200)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(64)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(64)");
+                        .HasColumnType("varchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.HasKey("Id");
 
@@ -1748,7 +1762,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("ApproverRole")
                         .IsRequired()
@@ -1784,7 +1799,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("RequiredSourceAlias")
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("datetimeoffset");
@@ -1811,7 +1827,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(128)
                         .IsUnicode(false)
-                        .HasColumnType("varchar(128)");
+                        .HasColumnType("varchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset?>("AppliedAt")
                         .HasColumnType("datetimeoffset");
@@ -2093,7 +2110,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
+                        .HasColumnType("nvarchar(200)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uniqueidentifier");
@@ -2134,7 +2152,8 @@ namespace Portal.Migrations.SqlServer.Migrations
                     b.Property<string>("Key")
                         .IsRequired()
                         .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
+                        .HasColumnType("nvarchar(128)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<DateTimeOffset>("LoggedAt")
                         .HasColumnType("datetimeoffset");
@@ -2191,7 +2210,8 @@ namespace Portal.Migrations.SqlServer.Migrations
 
                     b.Property<string>("Path")
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)");
+                        .HasColumnType("nvarchar(1024)")
+                        .UseCollation("Latin1_General_100_BIN2_UTF8");
 
                     b.Property<string>("Severity")
                         .IsRequired()

@@ -27,6 +27,12 @@ public sealed class JobsOptions : IValidatedOptions
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Hangfire creates or upgrades its schema at start-up (SQL Server and PostgreSQL storage), which needs DDL rights.
+    /// Production sets false: the DBA script (<c>infra/scripts/sql-script.sh</c>) installs the schema instead.
+    /// </summary>
+    public bool PrepareSchema { get; set; } = true;
+
     /// <summary>In-memory job storage forgets its queue on restart; the database then says what is unfinished.</summary>
     public bool UsesInMemoryStorage(DatabaseOptions database) =>
         Storage.Equals("InMemory", StringComparison.OrdinalIgnoreCase) || database.Provider == DatabaseProvider.Sqlite;
@@ -59,9 +65,9 @@ public static class JobsHosting
             var connectionString = DatabaseServiceCollectionExtensions.ConnectionString(configuration, database.Provider);
             if (database.Provider == DatabaseProvider.Postgres)
                 config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString),
-                    new PostgreSqlStorageOptions { InvisibilityTimeout = options.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true });
+                    new PostgreSqlStorageOptions { InvisibilityTimeout = options.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true, PrepareSchemaIfNecessary = options.PrepareSchema });
             else
-                config.UseSqlServerStorage(connectionString);
+                config.UseSqlServerStorage(connectionString, new Hangfire.SqlServer.SqlServerStorageOptions { PrepareSchemaIfNecessary = options.PrepareSchema });
         });
         services.AddHostedService<JobServerHost>();
         return services;

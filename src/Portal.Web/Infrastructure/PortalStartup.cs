@@ -31,6 +31,12 @@ public static class PortalStartup
             await db.Database.MigrateAsync();
         }
 
+        if (database.Provider == DatabaseProvider.SqlServer)
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            await SnapshotIsolation.CheckAsync(db, logger);
+        }
+
         var result = await services.GetRequiredService<Bootstrap>().RunAsync(bootstrapOptions);
         var portalOptions = app.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         var demoEnabled = portalOptions.SeedDemoData ?? app.Environment.IsDevelopment();

@@ -217,6 +217,40 @@ class Api:
             body["description"] = description
         return self._http.post("projects", body)  # type: ignore[no-any-return]
 
+    # -- automations -------------------------------------------------------------------------------------------------
+
+    def _automations_path(self, project: Optional[str], collection: Optional[str]) -> str:
+        if collection:
+            return f"registry/collections/{quote(collection)}/automations"
+        return f"projects/{quote(self._project(project))}/automations"
+
+    def automations(self, project: Optional[str] = None, collection: Optional[str] = None) -> list[dict[str, Any]]:
+        """The automation rules of a project (or of a registry collection) with each one's ``lastRun``."""
+        return self._http.get(self._automations_path(project, collection))  # type: ignore[no-any-return]
+
+    def add_automation(self, name: str, trigger: str, action: str, artifact_type: Optional[str] = None, alias: Optional[str] = None,
+                       url: Optional[str] = None, enabled: bool = True, project: Optional[str] = None,
+                       collection: Optional[str] = None) -> dict[str, Any]:
+        """Adds a rule (admins): ``trigger`` is ``version.committed`` (``artifact_type`` filters), ``version.linked``
+        (collections) or ``alias.moved`` (``alias`` filters); ``action`` is ``compare``, ``validate``,
+        ``evaluation_request`` (with ``url``) or ``email``. The answer is ``{rule, secret}``; the secret, for an
+        evaluation request, is shown this once."""
+        body: dict[str, Any] = {"name": name, "trigger": trigger, "action": action, "enabled": enabled}
+        for key, value in (("artifactType", artifact_type), ("alias", alias), ("url", url)):
+            if value is not None:
+                body[key] = value
+        return self._http.post(self._automations_path(project, collection), body)  # type: ignore[no-any-return]
+
+    def automation_runs(self, rule_id: str, project: Optional[str] = None, collection: Optional[str] = None,
+                        limit: Optional[int] = None) -> list[dict[str, Any]]:
+        """A rule's runs, newest first: ``outcome`` (pending, running, succeeded, failed, skipped) and ``message``."""
+        page = self._http.get(f"{self._automations_path(project, collection)}/{quote(rule_id)}/runs" + query(limit=limit))
+        return page["items"]  # type: ignore[no-any-return]
+
+    def remove_automation(self, rule_id: str, project: Optional[str] = None, collection: Optional[str] = None) -> None:
+        """Deletes a rule and its runs (admins)."""
+        self._http.json("DELETE", f"{self._automations_path(project, collection)}/{quote(rule_id)}", idempotent=True)
+
     # -- internals ---------------------------------------------------------------------------------------------------
 
     def _digest_cache(self) -> Optional[DigestCache]:

@@ -22,6 +22,7 @@ public class AutomationQueriesSqlServerTranslationTests
         var overdue = AutomationDispatch.OverdueQuery(db, DateTimeOffset.UtcNow).ToQueryString();
         Assert.Contains("TOP", overdue, StringComparison.Ordinal);
         Assert.Contains("N'Pending'", overdue, StringComparison.Ordinal);
+        Assert.Contains("N'Running'", overdue, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -100,21 +100,31 @@ public sealed class BlobRangeIndexer(IDbContextFactory<PortalDbContext> dbFactor
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             foreach (var range in batch)
-            {
-                // Set-based and provider-neutral (double-quoted names work on all three). NOT EXISTS keeps a second
-                // indexer (another portal process) that got here first from turning this into a key violation.
-                await db.Database.ExecuteSqlAsync($"""
-                    INSERT INTO "BlobRanges" ("Digest", "RangeDigest")
-                    SELECT DISTINCT e."Digest", e."RangeDigest" FROM "RangeEntries" e
-                    WHERE e."RangeDigest" = {range}
-                      AND NOT EXISTS (SELECT 1 FROM "BlobRanges" b WHERE b."Digest" = e."Digest" AND b."RangeDigest" = e."RangeDigest")
-                    """, ct);
-            }
+                await IndexRangeAsync(db, range, ct);
             await db.UnindexedRanges.Where(u => batch.Contains(u.RangeDigest)).ExecuteDeleteAsync(ct);
             await transaction.CommitAsync(ct);
         });
         logger.LogDebug("Indexed the blobs of {Ranges} ranges ({Entries} entries) in {Elapsed}", batch.Count, entries, clock.GetElapsedTime(started));
         return batch.Count;
+    }
+
+    /// <summary>
+    /// Indexes the blobs of one range. Set-based and provider-neutral (double-quoted names work on all three). NOT
+    /// EXISTS keeps a second indexer (another portal process) that got here first from turning this into a key
+    /// violation. The digest parameter is typed as its column (<c>char(64)</c> on SQL Server; a plain string parameter
+    /// would be <c>nvarchar</c> there and convert the column, scanning its index instead of seeking).
+    /// </summary>
+    internal static Task<int> IndexRangeAsync(PortalDbContext db, string range, CancellationToken ct)
+    {
+        var mapping = db.Model.FindEntityType(typeof(RangeEntry))!.FindProperty(nameof(RangeEntry.RangeDigest))!.GetRelationalTypeMapping();
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        var parameter = mapping.CreateParameter(command, "range", range, nullable: false);
+        return db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO "BlobRanges" ("Digest", "RangeDigest")
+            SELECT DISTINCT e."Digest", e."RangeDigest" FROM "RangeEntries" e
+            WHERE e."RangeDigest" = @range
+              AND NOT EXISTS (SELECT 1 FROM "BlobRanges" b WHERE b."Digest" = e."Digest" AND b."RangeDigest" = e."RangeDigest")
+            """, [parameter], ct);
     }
 }
 

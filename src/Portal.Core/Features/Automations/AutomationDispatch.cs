@@ -14,6 +14,9 @@ public static class AutomationDispatch
 {
     public static readonly TimeSpan GuardWindow = TimeSpan.FromHours(1);
 
+    /// <summary>A run still marked running after this long was left by a worker that died; it may be claimed again.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
+
     /// <summary>Adds one run per matching enabled rule; returns the runs that wait for a job (skipped runs are finished already).</summary>
     public static async Task<List<AutomationRun>> AddRunsAsync(PortalDbContext db, IReadOnlyList<PortalEvent> events, DateTimeOffset now, int maxRunsPerHour, CancellationToken ct)
     {
@@ -78,11 +81,17 @@ public static class AutomationDispatch
             .GroupBy(r => r.RuleId)
             .Select(g => new RuleRunCount(g.Key, g.Count()));
 
-    /// <summary>Pending runs whose job should have started by now (lost with in-memory job storage); public for the translation check.</summary>
-    public static IQueryable<long> OverdueQuery(PortalDbContext db, DateTimeOffset cutoff) =>
-        db.AutomationRuns.AsNoTracking()
-            .Where(r => r.Outcome == AutomationOutcome.Pending && r.CreatedAt <= cutoff)
+    /// <summary>
+    /// Pending runs whose job should have started by now (lost with in-memory job storage), and runs left running by a
+    /// worker that died; public for the translation check.
+    /// </summary>
+    public static IQueryable<long> OverdueQuery(PortalDbContext db, DateTimeOffset cutoff)
+    {
+        var stale = cutoff - StaleAfter;
+        return db.AutomationRuns.AsNoTracking()
+            .Where(r => (r.Outcome == AutomationOutcome.Pending && r.CreatedAt <= cutoff) || (r.Outcome == AutomationOutcome.Running && r.StartedAt < stale))
             .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(500);
+    }
 }
 
 public sealed record RuleRunCount(Guid RuleId, int Count);

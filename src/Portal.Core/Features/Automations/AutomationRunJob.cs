@@ -40,13 +40,17 @@ public sealed class AutomationRunJob(
     public const string EvaluationRequestType = "automation.evaluation_request";
     private const int MessageLength = 1000;
 
-    /// <summary>Runs the action if the run is pending; returns its outcome afterwards (null when it does not exist).</summary>
+    /// <summary>
+    /// Runs the action if the run is pending (or was left running by a worker that died); returns its outcome afterwards
+    /// (null when it does not exist).
+    /// </summary>
     public async Task<AutomationOutcome?> ExecuteAsync(long runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
+        var stale = now - AutomationDispatch.StaleAfter;
         var claimed = await db.AutomationRuns
-            .Where(r => r.Id == runId && r.Outcome == AutomationOutcome.Pending)
+            .Where(r => r.Id == runId && (r.Outcome == AutomationOutcome.Pending || r.Outcome == AutomationOutcome.Running && r.StartedAt < stale))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, AutomationOutcome.Running).SetProperty(r => r.StartedAt, now)
                 .SetProperty(r => r.Attempts, r => r.Attempts + 1), ct);
         var run = await db.AutomationRuns.SingleOrDefaultAsync(r => r.Id == runId, ct);

@@ -25,7 +25,7 @@ public static class HealthEndpoints
             .AddCheck("process", () => HealthCheckResult.Healthy(), tags: [Live])
             // The schema's seed row, not only a connection: a database without the portal's tables cannot serve it.
             .AddDbContextCheck<PortalDbContext>("database", tags: [Ready],
-                customTestQuery: async (db, ct) => await db.Database.CanConnectAsync(ct) && await db.AuditChainHeads.AnyAsync(ct))
+                customTestQuery: async (db, ct) => await db.Database.CanConnectAsync(ct) && await ChainHeadExistsAsync(db, ct))
             // The object store itself, below the pack layer: the check asks the storage, not the database's pack index.
             .Add(new HealthCheckRegistration("blob_store",
                 sp => new BlobStoreHealthCheck(sp.GetRequiredKeyedService<IBlobStore>(StorageServiceCollectionExtensions.ObjectStoreKey)),
@@ -33,6 +33,16 @@ public static class HealthEndpoints
             .AddCheck<JobStorageHealthCheck>("job_storage", tags: [Ready], timeout: CheckTimeout);
         return services;
     }
+
+    /// <summary>
+    /// Whether the audit chain's head row exists, without waiting for a writer: every audited write locks that row
+    /// until it commits, so on SQL Server (should READ_COMMITTED_SNAPSHOT be off) a plain read would queue behind it.
+    /// The row's existence is all the probe asks, so a read that takes no shared lock (NOLOCK) is exact here.
+    /// </summary>
+    internal static async Task<bool> ChainHeadExistsAsync(PortalDbContext db, CancellationToken ct) =>
+        db.Database.Provider() == DatabaseProvider.SqlServer
+            ? await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS [Value] FROM [AuditChainHeads] WITH (NOLOCK)").SingleAsync(ct) > 0
+            : await db.AuditChainHeads.AnyAsync(ct);
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {

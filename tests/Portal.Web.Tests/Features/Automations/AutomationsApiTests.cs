@@ -228,6 +228,32 @@ public abstract class AutomationsApiTests(AutomationsApp app)
     }
 
     [SkippableFact]
+    public async Task A_run_is_performed_once_and_a_run_left_running_by_a_dead_worker_is_taken_up_again()
+    {
+        app.SkipIfUnavailable();
+        var team = await app.Data.CreateProjectWithTeamAsync();
+        var admin = app.ClientWithToken(team.Admin.Token);
+        var rule = await CreateAsync(admin, Url(team.Slug), new CreateAutomationRequest("validate", "version.committed", "validate"));
+        await PublishAsync(team, "corpus", "dataset", "one");
+        await app.WithServicesAsync(s => s.GetRequiredService<WebhookDispatcher>().ExecuteAsync(CancellationToken.None));
+        var runId = await WithDbAsync(db => db.AutomationRuns.Where(r => r.RuleId == rule.Rule.Id).Select(r => r.Id).SingleAsync());
+        Task<AutomationOutcome?> ExecuteAsync() => app.WithServicesAsync(s => s.GetRequiredService<AutomationRunJob>().ExecuteAsync(runId, CancellationToken.None));
+
+        // Another worker holds it: this attempt leaves it alone.
+        await WithDbAsync(db => db.AutomationRuns.Where(r => r.Id == runId)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Outcome, AutomationOutcome.Running).SetProperty(r => r.StartedAt, DateTimeOffset.UtcNow)));
+        Assert.Equal(AutomationOutcome.Running, await ExecuteAsync());
+        // That worker died long ago: the run is taken up again, once.
+        await WithDbAsync(db => db.AutomationRuns.Where(r => r.Id == runId)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.StartedAt, DateTimeOffset.UtcNow - AutomationDispatch.StaleAfter - TimeSpan.FromMinutes(1))));
+        Assert.Contains(runId, await WithDbAsync(db => AutomationDispatch.OverdueQuery(db, DateTimeOffset.UtcNow).ToListAsync()));
+        Assert.Equal(AutomationOutcome.Succeeded, await ExecuteAsync());
+        Assert.Equal(AutomationOutcome.Succeeded, await ExecuteAsync());
+        Assert.Equal(1, await WithDbAsync(db => db.AutomationRuns.Where(r => r.Id == runId).Select(r => r.Attempts).SingleAsync()));
+        Assert.DoesNotContain(runId, await WithDbAsync(db => AutomationDispatch.OverdueQuery(db, DateTimeOffset.UtcNow).ToListAsync()));
+    }
+
+    [SkippableFact]
     public async Task An_email_rule_mails_the_members_through_smtp()
     {
         app.SkipIfUnavailable();
