@@ -152,7 +152,6 @@ public abstract class EvidenceApiTests(PortalApp app)
         // The PDF is made wherever PDFsharp finds a font (Debian's DejaVu or Liberation fonts).
         if (File.Exists("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
             Assert.StartsWith("%PDF-", files[EvidencePackFiles.Pdf], StringComparison.Ordinal);
-        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"evidence-test-{app.Provider}.zip"), pack);
 
         var html = files[EvidencePackFiles.Html];
         Assert.Contains("<svg", html, StringComparison.Ordinal);
