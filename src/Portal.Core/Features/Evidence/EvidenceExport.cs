@@ -11,6 +11,7 @@ using Portal.Client.Models;
 using Portal.Core.Data;
 using Portal.Core.Features.Access;
 using Portal.Core.Features.Artifacts;
+using Portal.Core.Features.Artifacts.Manifests;
 using Portal.Core.Features.Auditing;
 using Portal.Core.Features.Lineage;
 
@@ -336,32 +337,15 @@ public sealed class EvidenceExport(IDbContextFactory<PortalDbContext> dbFactory,
         return names;
     }
 
-    /// <summary>The version's entries in manifest order, one JSON object a line (the fields the manifest digest covers).</summary>
+    /// <summary>The version's manifest as the manifest download writes it: its entries in order, one JSON object a line, a range at a time.</summary>
     private static async Task WriteManifestAsync(PortalDbContext db, Guid versionId, Stream output, CancellationToken ct)
     {
         var ranges = await db.VersionRanges.AsNoTracking().Where(r => r.VersionId == versionId).OrderBy(r => r.Ordinal).Select(r => r.RangeDigest).ToListAsync(ct);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
-        await using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        await using var manifest = new ManifestNdjsonWriter(output, leaveOpen: true);
         foreach (var range in ranges)
         {
-            var entries = await db.RangeEntries.AsNoTracking().Where(e => e.RangeDigest == range).OrderBy(e => e.Ordinal)
-                .Select(e => new { e.Path, e.Digest, e.Size, e.Ref }).ToListAsync(ct);
-            foreach (var e in entries)
-            {
-                json.WriteStartObject();
-                json.WriteString("path", e.Path);
-                json.WriteString("digest", e.Digest);
-                json.WriteNumber("size", e.Size);
-                if (e.Ref is not null)
-                    json.WriteString("ref", e.Ref);
-                json.WriteEndObject();
-                json.Flush();
-                buffer.GetSpan(1)[0] = (byte)'\n';
-                buffer.Advance(1);
-                json.Reset(buffer);
-            }
-            await output.WriteAsync(buffer.WrittenMemory, ct);
-            buffer.ResetWrittenCount();
+            foreach (var entry in await VersionManifest.LoadRangeEntriesAsync(db, range, ct))
+                await manifest.WriteAsync(entry, ct);
         }
     }
 
